@@ -1,0 +1,1 @@
+"""The Textual application. Talks to the core through the workspace only."""
