@@ -39,8 +39,13 @@ the row is unlabeled.
 """
 
 
-class _Formatter(argparse.RawDescriptionHelpFormatter):
-    """Keep the epilog's layout and show defaults where they help."""
+class _Formatter(argparse.HelpFormatter):
+    """Wrap one-paragraph descriptions; keep multi-line text (examples) as laid out."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
 
 def _add_data_options(parser: argparse.ArgumentParser, *, label: bool = True) -> None:
@@ -71,8 +76,7 @@ def _add_common_options(parser: argparse.ArgumentParser) -> None:
         default="INFO",
         choices=("DEBUG", "INFO", "WARNING", "ERROR"),
         type=str.upper,
-        help=f"how much to write to the log file {default_log_path()} "
-        "(default: INFO)",
+        help=f"how much to write to the log file {default_log_path()} (default: INFO)",
     )
 
 
@@ -104,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not train the model when the app opens (press r to train later)",
     )
-    parser.add_argument("--version", action="version", version=f"labeltui {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"labeltui {__version__}"
+    )
     _add_common_options(parser)
     return parser
 
@@ -219,7 +225,8 @@ def _predict_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="labeltui predict",
         description="Label new data with a model saved by `labeltui train`.",
-        epilog="example:\n  labeltui predict banking-model.joblib new.csv -o labeled.csv",
+        epilog="example:\n"
+        "  labeltui predict banking-model.joblib new.csv -o labeled.csv",
         formatter_class=_Formatter,
     )
     parser.add_argument("model", metavar="MODEL", help="a model from labeltui train")
@@ -259,4 +266,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
     return status
-

@@ -173,7 +173,9 @@ def read_frame(path: Path, *, encoding: str | None = None) -> pl.DataFrame:
         raise UserError(f"{path}: permission denied") from error
     except (pl.exceptions.PolarsError, OSError, ValueError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error) else ""
-        raise UserError(f"{path} could not be read as {suffix[1:]}: {first_line}")
+        raise UserError(
+            f"{path} could not be read as {suffix[1:]}: {first_line}"
+        ) from error
 
 
 def _read_delimited(path: Path, separator: str, encoding: str | None) -> pl.DataFrame:
@@ -193,8 +195,12 @@ def _read_delimited(path: Path, separator: str, encoding: str | None) -> pl.Data
         )
     except pl.exceptions.NoDataError as error:
         raise UserError(f"{path} is empty") from error
-    except pl.exceptions.ComputeError as error:
-        raise UserError(_describe_csv_problem(path, text, separator)) from error
+    except pl.exceptions.ComputeError:
+        # polars rejects some files that are readable, such as a stray quote
+        # inside an unquoted cell (5" screen); the csv module reads those and
+        # names the line of a real problem.
+        log.info("polars could not parse %s; reading it with the csv module", path)
+        return _read_with_csv_module(path, text, separator)
 
 
 def _decode(data: bytes, path: Path, encoding: str | None) -> str:
@@ -219,21 +225,47 @@ def _decode(data: bytes, path: Path, encoding: str | None) -> str:
         ) from error
 
 
-def _describe_csv_problem(path: Path, text: str, separator: str) -> str:
-    """Find the first line that breaks the file, for a message polars cannot give."""
+def _read_with_csv_module(path: Path, text: str, separator: str) -> pl.DataFrame:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator, strict=True)
+    records: list[list[str]] = []
+    start = 1
     try:
         header = next(reader)
+        start = reader.line_num + 1
         for record in reader:
             if len(record) > len(header):
-                return (
-                    f"{path}: line {reader.line_num} has {len(record)} fields but the "
-                    f"header has {len(header)}; quote cells that contain "
-                    f"{'tabs' if separator == chr(9) else 'commas'}"
+                what = "tabs" if separator == "\t" else "commas"
+                raise UserError(
+                    f"{path}: line {start} has {len(record)} fields but the header "
+                    f"has {len(header)}; quote cells that contain {what}"
                 )
+            records.append(record)
+            start = reader.line_num + 1
     except csv.Error as error:
-        return f"{path} is not valid CSV: {error} (line {reader.line_num})"
-    return f"{path} is not valid CSV"
+        if "unexpected end of data" in str(error):
+            raise UserError(
+                f"{path} is not valid CSV: the quoted cell that starts on line "
+                f"{start} is never closed"
+            ) from error
+        raise UserError(f"{path} is not valid CSV: line {start}: {error}") from error
+
+    names = _unique_names(header)
+    columns: dict[str, list[str | None]] = {name: [] for name in names}
+    for record in records:
+        for index, name in enumerate(names):
+            columns[name].append(record[index] if index < len(record) else None)
+    return pl.DataFrame(columns, schema=dict.fromkeys(names, pl.String))
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    """Name repeated headers as polars does, so both readers agree."""
+    seen: dict[str, int] = {}
+    names = []
+    for name in header:
+        count = seen.get(name, 0)
+        seen[name] = count + 1
+        names.append(name if count == 0 else f"{name}_duplicated_{count - 1}")
+    return names
 
 
 def _resolve_label_column(
