@@ -1,12 +1,32 @@
-"""`labeltui export`."""
+"""`labeltui export`: write the cleaned dataset of a project."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-from labeltui.core.errors import UserError
+from labeltui.core.export import default_export_path, export_workspace
+from labeltui.core.workspace import Workspace
 
 
 def run(args: argparse.Namespace) -> int:
-    """Not built yet: say so and exit 2."""
-    raise UserError("`labeltui export` is not available yet in this version")
+    """Open the data (or project file), write the export, say where."""
+    with Workspace.open(
+        args.source, project_path=args.project, encoding=args.encoding
+    ) as workspace:
+        if workspace.notice:
+            print(f"labeltui: {workspace.notice}", file=sys.stderr)
+        output = (
+            Path(args.output)
+            if args.output
+            else default_export_path(workspace.dataset.path)
+        )
+        written = export_workspace(
+            workspace,
+            output,
+            keep_excluded=args.keep_excluded,
+            excel_safe=args.excel_safe,
+        )
+    print(f"wrote {written} rows to {output}")
+    return 0
