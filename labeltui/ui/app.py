@@ -2,32 +2,38 @@
 
 from __future__ import annotations
 
-from textual.app import App, ComposeResult
-from textual.widgets import Footer, Header, Static
+from typing import TYPE_CHECKING, ClassVar
 
-from labeltui.core.dataset import Dataset
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from labeltui.ui.main_screen import MainScreen
+
+if TYPE_CHECKING:
+    from labeltui.core.workspace import Workspace
 
 
 class LabelApp(App[None]):
-    """A placeholder screen: the loaded dataset's counts, until the labeling
-    screen lands."""
+    """Label a dataset with the model's help; every action is saved at once."""
 
     TITLE = "labeltui"
-    BINDINGS = [("ctrl+q", "quit", "Quit")]
+    CSS_PATH = "labeltui.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", tooltip="everything is already saved"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False),
+    ]
 
-    def __init__(self, dataset: Dataset) -> None:
+    def __init__(self, workspace: Workspace, *, run_model: bool = True) -> None:
         super().__init__()
-        self.dataset = dataset
+        self.workspace = workspace
+        self.run_model = run_model
 
-    def compose(self) -> ComposeResult:
-        data = self.dataset
-        yield Header()
-        yield Static(
-            f"{data.path.name}: {data.n_rows:,} rows, {data.n_labeled:,} labeled, "
-            f"{data.n_rows - data.n_labeled:,} unlabeled, {len(data.labels)} labels\n"
-            f"text column: {data.text_column}   "
-            f"label column: {data.label_column or '(none)'}",
-            markup=False,
-            id="summary",
-        )
-        yield Footer()
+    def get_default_screen(self) -> Screen[None]:
+        return MainScreen(self.workspace, run_model=self.run_model)
+
+    async def action_quit(self) -> None:
+        """Stop a model run in progress, then quit."""
+        if isinstance(self.screen_stack[0], MainScreen):
+            self.screen_stack[0].stop_model()
+        self.exit()

@@ -1,0 +1,564 @@
+"""The labeling screen: header, filters, the row table, the resolver, keys."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+import polars as pl
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
+from textual.worker import Worker, WorkerState
+
+from labeltui.core.workspace import NEEDS_REVIEW, Action, ViewQuery
+from labeltui.ui.commands import LabelCommands
+from labeltui.ui.dialogs import (
+    ANY_LABEL,
+    ExportDialog,
+    ExportRequest,
+    HelpScreen,
+    LabelPicker,
+    SortDialog,
+    sort_description,
+)
+from labeltui.ui.panes import (
+    FLAG_FILTERS,
+    GIVEN_OPTION,
+    SEARCH_OPTION,
+    SORT_OPTION,
+    SUGGESTED_OPTION,
+    FilterSidebar,
+    HeaderLine,
+    Resolver,
+)
+from labeltui.ui.table import RowTable
+
+if TYPE_CHECKING:
+    from labeltui.core.analysis import AnalysisResult
+    from labeltui.core.workspace import View, Workspace
+
+log = logging.getLogger(__name__)
+
+# Below this terminal width the sidebar is hidden until `f` shows it, so that
+# the table keeps a readable text column in an 80-column terminal.
+NARROW_SCREEN = 110
+
+# Wait this long after the last keystroke in the search box before filtering:
+# long enough to skip the keystrokes of a word typed quickly, short enough to
+# feel live.
+SEARCH_DEBOUNCE_SECONDS = 0.25
+
+DIGITS = "123456789"
+
+
+class MainScreen(Screen[None]):
+    """Resolve rows one at a time with single keys; everything saves at once."""
+
+    COMMANDS: ClassVar = {LabelCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        # Help first: the footer shows keys in this order and cuts at the edge.
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("w", "auto_fix", "Auto-fix", tooltip="apply the suggested label"),
+        Binding("q", "keep", "Keep", tooltip="keep the given label"),
+        Binding("e", "exclude", "Exclude", tooltip="leave the row out of the data"),
+        Binding("n", "toggle_review", "Review", tooltip="toggle the needs_review tag"),
+        *(
+            Binding(
+                digit,
+                f"apply_top({digit})",
+                "Likeliest label" if digit == "1" else f"Likeliest label {digit}",
+                show=digit == "1",
+                key_display="1-9" if digit == "1" else None,
+            )
+            for digit in DIGITS
+        ),
+        Binding("l", "pick_label", "Label", tooltip="pick any label by typing"),
+        Binding("u", "undo", "Undo"),
+        Binding("ctrl+r", "redo", "Redo", show=False),
+        Binding("slash", "search", "Search", tooltip="search the text"),
+        Binding("f", "focus_filters", "Filters"),
+        Binding("s", "sort", "Sort"),
+        Binding("x", "export", "Export"),
+        Binding("r", "retrain", "Retrain", tooltip="train the model again now"),
+        Binding("escape", "back", "Back to the table", show=False),
+    ]
+
+    def __init__(self, workspace: Workspace, *, run_model: bool = True) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.run_model = run_model
+        self.query_state = ViewQuery()
+        self.view: View | None = None
+        self.totals: dict[str, int] = {}
+        self.model_state = "not trained"
+        self._cancel_model: threading.Event | None = None
+        self._search_timer = None
+
+    # -- layout --------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield HeaderLine(id="header-line")
+        with Horizontal(id="model-bar"):
+            yield Label("", id="model-step")
+            yield ProgressBar(total=1.0, show_eta=False, id="model-progress")
+        with Horizontal(id="body"):
+            yield FilterSidebar(id="sidebar")
+            with Vertical(id="main"):
+                yield Input(placeholder="search the text (enter: done)", id="search")
+                yield RowTable(id="table")
+                yield Resolver(id="resolver")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#search").display = False
+        self.query_one("#model-bar").display = False
+        self._apply_screen_width(self.app.size.width)
+        self.refresh_all()
+        self.query_one(RowTable).focus()
+        if self.workspace.notice:
+            self.notify(self.workspace.notice, timeout=10)
+        if self.workspace.analysis is not None and self.workspace.analysis_is_current():
+            self.model_state = self._describe_analysis(self.workspace.analysis)
+            self._show_header()
+        elif self.run_model:
+            # Start after the first paint so the table shows before the model
+            # stack loads.
+            self.call_after_refresh(self.action_retrain)
+        else:
+            self.model_state = (
+                "out of date (r: retrain)"
+                if self.workspace.analysis is not None
+                else "off (r: train)"
+            )
+            self._show_header()
+
+    def on_resize(self) -> None:
+        self._apply_screen_width(self.app.size.width)
+
+    def _apply_screen_width(self, width: int) -> None:
+        self.set_class(width < NARROW_SCREEN, "narrow")
+
+    # -- showing state -------------------------------------------------------
+
+    @property
+    def table(self) -> RowTable:
+        """The row table."""
+        return self.query_one(RowTable)
+
+    def refresh_all(self, *, row_id: int | None = None) -> None:
+        """Re-query the view and every count after the state changed."""
+        self.totals = self.workspace.filter_counts(ViewQuery())
+        self._show_header()
+        self.refresh_view(row_id=row_id)
+
+    def refresh_view(self, *, row_id: int | None = None) -> None:
+        """Re-run the view query, keeping the cursor on row_id when possible."""
+        if row_id is None:
+            row_id = self.table.cursor_row_id
+        self.view = self.workspace.view(self.query_state)
+        counts = (
+            self.totals
+            if self.query_state == ViewQuery(sort=self.query_state.sort)
+            else self.workspace.filter_counts(self.query_state)
+        )
+        self.query_one(FilterSidebar).show(self.query_state, counts)
+        self.table.set_view(self.view, row_id=row_id)
+
+    def _show_header(self) -> None:
+        name = self.workspace.dataset.path.name
+        self.query_one(HeaderLine).show(name, self.totals, self.model_state)
+
+    @on(RowTable.CursorMoved)
+    def _show_current_row(self, event: RowTable.CursorMoved) -> None:
+        resolver = self.query_one(Resolver)
+        view_height = self.view.height if self.view is not None else 0
+        detail = (
+            self.workspace.row_detail(event.row_id)
+            if event.row_id is not None
+            else None
+        )
+        resolver.show(
+            event.row_id, detail, position=self.table.cursor, view_height=view_height
+        )
+
+    # -- actions on rows -----------------------------------------------------
+
+    def target_rows(self) -> tuple[int, ...]:
+        """The rows the next action applies to: the row under the cursor.
+
+        TODO: a selection (space, shift+arrows, ctrl+a) is not built yet; when
+        it is, this returns the selected rows when there are any.
+        """
+        row_id = self.table.cursor_row_id
+        return () if row_id is None else (row_id,)
+
+    def apply(self, action: Action, *, advance: bool = True) -> None:
+        """Apply an action through the workspace and show the result at once.
+
+        After an action on one row the cursor moves to the next row of the view
+        (the row that followed it before the action, wherever it is now).
+        """
+        next_row = self.table.row_id_at(self.table.cursor + 1)
+        self.workspace.apply(action)
+        at_end = next_row is None
+        self.refresh_all(row_id=action.rows[0] if at_end or not advance else next_row)
+
+    def action_auto_fix(self) -> None:
+        """Apply the suggested label."""
+        rows = self.target_rows()
+        if not rows:
+            return
+        if self.workspace.row_detail(rows[0]).suggestion is None:
+            self.notify("no suggestion for this row yet (r: train the model)")
+            return
+        self.apply(Action("auto_fix", rows))
+
+    def action_keep(self) -> None:
+        """Keep the given label."""
+        rows = self.target_rows()
+        if not rows:
+            return
+        if self.workspace.row_detail(rows[0]).given_label is None:
+            self.notify("this row has no given label to keep; pick one with 1-9 or l")
+            return
+        self.apply(Action("keep", rows))
+
+    def action_exclude(self) -> None:
+        """Leave the row out of the cleaned data."""
+        if rows := self.target_rows():
+            self.apply(Action("exclude", rows))
+
+    def action_toggle_review(self) -> None:
+        """Add the needs_review tag, or remove it when the row has it."""
+        rows = self.target_rows()
+        if not rows:
+            return
+        tagged = NEEDS_REVIEW in self.workspace.row_detail(rows[0]).tags
+        kind = "untag" if tagged else "tag"
+        self.apply(Action(kind, rows, tag=NEEDS_REVIEW))
+
+    def action_apply_top(self, rank: int) -> None:
+        """Apply the rank-th likeliest label (1 = the likeliest)."""
+        rows = self.target_rows()
+        if not rows:
+            return
+        top = self.workspace.row_detail(rows[0]).top_labels
+        if rank > len(top):
+            self.notify(
+                f"no label {rank}: the model has not run yet"
+                if not top
+                else f"only {len(top)} likeliest labels for this row"
+            )
+            return
+        self.apply(Action("label", rows, label=top[rank - 1][0]))
+
+    def action_pick_label(self) -> None:
+        """Pick any label by typing part of its name."""
+        rows = self.target_rows()
+        if not rows:
+            return
+
+        def picked(label: str | None) -> None:
+            if label:
+                self.apply(Action("label", rows, label=label))
+
+        self.app.push_screen(
+            LabelPicker(self.workspace.labels, title="Label the row as"), picked
+        )
+
+    def action_undo(self) -> None:
+        """Undo the last action."""
+        self._show_undo_step(self.workspace.undo(), "undone")
+
+    def action_redo(self) -> None:
+        """Redo the last undone action."""
+        self._show_undo_step(self.workspace.redo(), "redone")
+
+    def _show_undo_step(self, action: Action | None, verb: str) -> None:
+        if action is None:
+            self.notify(f"nothing to {'undo' if verb == 'undone' else 'redo'}")
+            return
+        self.refresh_all(row_id=action.rows[0])
+        rows = len(action.rows)
+        self.notify(
+            f"{verb}: {action.kind.replace('_', '-')} on "
+            f"{'row ' + str(action.rows[0]) if rows == 1 else f'{rows:,} rows'}",
+            timeout=2,
+        )
+
+    # -- filters, search, sort -----------------------------------------------
+
+    def set_query(self, **changes: object) -> None:
+        """Change the view query and show the new view."""
+        self.query_state = dataclasses.replace(self.query_state, **changes)
+        self.refresh_view()
+
+    def toggle_flag(self, flag: str | None) -> None:
+        """Turn a flag filter on or off; None (All) clears every flag."""
+        if flag is None:
+            self.set_query(flags=frozenset())
+        else:
+            self.set_query(flags=self.query_state.flags ^ {flag})
+
+    @on(OptionList.OptionSelected, "#sidebar")
+    def _sidebar_selected(self, event: OptionList.OptionSelected) -> None:
+        option_id = event.option.id or ""
+        if option_id.startswith("flag:"):
+            flag = option_id.removeprefix("flag:")
+            self.toggle_flag(None if flag == "all" else flag)
+        elif option_id == GIVEN_OPTION:
+            self.pick_label_filter("given_label")
+        elif option_id == SUGGESTED_OPTION:
+            self.pick_label_filter("suggested_label")
+        elif option_id == SEARCH_OPTION:
+            self.action_search()
+        elif option_id == SORT_OPTION:
+            self.action_sort()
+
+    def pick_label_filter(self, field: str) -> None:
+        """Choose the given or suggested label the view must have."""
+
+        def picked(label: str | None) -> None:
+            if label is not None:
+                self.set_query(**{field: None if label == ANY_LABEL else label})
+
+        title = f"Show rows whose {field.split('_')[0]} label is"
+        self.app.push_screen(
+            LabelPicker(self.workspace.labels, title=title, offer_any=True), picked
+        )
+
+    def action_focus_filters(self) -> None:
+        """Show (on a narrow screen) and focus the filter sidebar."""
+        self.add_class("show-filters")
+        self.query_one(FilterSidebar).focus()
+
+    def action_back(self) -> None:
+        """Return to the table from the filters or the search box."""
+        self.remove_class("show-filters")
+        search = self.query_one("#search", Input)
+        if search.has_focus and not search.value:
+            search.display = False
+        self.table.focus()
+
+    def action_search(self) -> None:
+        """Open the search box; typing filters the view."""
+        search = self.query_one("#search", Input)
+        search.display = True
+        search.focus()
+
+    @on(Input.Changed, "#search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        value = event.value
+        self._search_timer = self.set_timer(
+            SEARCH_DEBOUNCE_SECONDS, lambda: self._apply_search(value)
+        )
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self, event: Input.Submitted) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search(event.value)
+        if not event.value:
+            event.input.display = False
+        self.table.focus()
+
+    def _apply_search(self, value: str) -> None:
+        if value != self.query_state.search:
+            self.set_query(search=value)
+
+    def action_sort(self) -> None:
+        """Choose the sort order."""
+
+        def picked(sort: str | None) -> None:
+            if sort is not None:
+                self.set_query(sort=sort)
+                self.notify(f"sorted by {sort_description(sort)}", timeout=2)
+
+        self.app.push_screen(SortDialog(self.query_state.sort), picked)
+
+    # -- export --------------------------------------------------------------
+
+    def default_export_path(self) -> Path:
+        """DATA.cleaned with the data's suffix, as `labeltui export` writes."""
+        data = self.workspace.dataset.path
+        return data.with_name(f"{data.stem}.cleaned{data.suffix}")
+
+    def action_export(self) -> None:
+        """Ask for a path and write the cleaned dataset there."""
+        self.app.push_screen(
+            ExportDialog(str(self.default_export_path())), self._export
+        )
+
+    def _export(self, request: ExportRequest | None) -> None:
+        if request is None:
+            return
+        try:
+            from labeltui.core.export import export_workspace
+        except ImportError:
+            self.notify("export is not available in this build", severity="error")
+            return
+        from labeltui.core.errors import UserError
+
+        # TODO: the export runs on the UI thread because the workspace's SQLite
+        # connection belongs to it; at 1,000,000 rows the screen freezes for the
+        # seconds the write takes.
+        try:
+            written = export_workspace(
+                self.workspace,
+                Path(request.path).expanduser(),
+                keep_excluded=request.keep_excluded,
+                excel_safe=request.excel_safe,
+            )
+        except UserError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
+        except Exception as error:
+            log.exception("export to %s failed", request.path)
+            self.notify(
+                f"export failed: {error}", severity="error", markup=False, timeout=10
+            )
+            return
+        where = written if written is not None else request.path
+        self.notify(f"exported to {where}", markup=False)
+
+    # -- the model -----------------------------------------------------------
+
+    def action_retrain(self) -> None:
+        """Train the model on the current labels (cancelling a run in progress)."""
+        if self._cancel_model is not None:
+            self._cancel_model.set()
+        cancel = threading.Event()
+        self._cancel_model = cancel
+        self.model_state = "training…"
+        self._show_header()
+        self.query_one("#model-bar").display = True
+        self._show_progress(cancel, "starting", 0.0)
+        self._train(
+            self.workspace.dataset.texts, self.workspace.training_labels(), cancel
+        )
+
+    def stop_model(self) -> None:
+        """Ask a running model to stop (on quit)."""
+        if self._cancel_model is not None:
+            self._cancel_model.set()
+
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        group="model",
+        description="train the model",
+    )
+    def _train(
+        self, texts: pl.Series, labels: pl.Series, cancel: threading.Event
+    ) -> tuple[AnalysisResult, threading.Event]:
+        from labeltui.core.analysis import analyze
+
+        def progress(step: str, fraction: float) -> None:
+            if not cancel.is_set():
+                self.app.call_from_thread(self._show_progress, cancel, step, fraction)
+
+        return analyze(texts, labels, progress=progress, cancel=cancel), cancel
+
+    def _show_progress(
+        self, cancel: threading.Event, step: str, fraction: float
+    ) -> None:
+        if cancel is not self._cancel_model:
+            return
+        self.query_one("#model-step", Label).update(f"model: {step}")
+        self.query_one("#model-progress", ProgressBar).update(progress=fraction)
+
+    @on(Worker.StateChanged)
+    def _model_finished(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "model":
+            return
+        if event.state == WorkerState.SUCCESS:
+            result, cancel = worker.result
+            if cancel is not self._cancel_model:
+                return  # a newer run replaced this one
+            self._cancel_model = None
+            self.query_one("#model-bar").display = False
+            self.workspace.set_analysis(result)
+            self.model_state = self._describe_analysis(result)
+            self.refresh_all()
+            for note in result.notes:
+                self.notify(note, title="model", timeout=10, markup=False)
+        elif event.state == WorkerState.ERROR:
+            from labeltui.core.analysis import AnalysisCancelled
+
+            error = worker.error
+            if isinstance(error, AnalysisCancelled):
+                return
+            log.error("training the model failed", exc_info=error)
+            self._cancel_model = None
+            self.query_one("#model-bar").display = False
+            self.model_state = "failed (r: retry)"
+            self._show_header()
+            self.notify(
+                f"the model failed: {error}",
+                severity="error",
+                markup=False,
+                timeout=15,
+            )
+
+    @staticmethod
+    def _describe_analysis(result: AnalysisResult) -> str:
+        if result.top_classes.shape[1] == 0:
+            return "no suggestions (see notes)"
+        if result.cv_accuracy is None:
+            return f"ready ({result.seconds:.0f} s)"
+        return f"ready · cv accuracy {result.cv_accuracy:.0%}"
+
+    # -- help ----------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every key, from the bindings."""
+        self.app.push_screen(HelpScreen(self.key_sections()))
+
+    def key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The keys of this screen, the table and the app, for the help screen."""
+        sections = []
+        for title, bindings in (
+            ("Resolve the current row", self._bindings_of(self)),
+            ("Move", self._bindings_of(self.table)),
+            ("Everywhere", self._bindings_of(self.app)),
+        ):
+            rows: list[tuple[str, str]] = []
+            for binding in bindings:
+                if binding.action.startswith("apply_top(") and binding.key != "1":
+                    continue
+                key = binding.key_display or self.app.get_key_display(binding)
+                if binding.action.startswith("apply_top("):
+                    key, description = "1-9", "apply the 1st to 9th likeliest label"
+                else:
+                    description = binding.tooltip or binding.description
+                    if binding.tooltip:
+                        description = f"{binding.description}: {binding.tooltip}"
+                rows.append((key, description))
+            sections.append((title, rows))
+        return sections
+
+    @staticmethod
+    def _bindings_of(node: object) -> list[Binding]:
+        """One Binding per key group, as declared (keys like "up,k" joined)."""
+        found: list[Binding] = []
+        for item in getattr(node, "BINDINGS", []):
+            if isinstance(item, Binding):
+                found.append(item)
+            else:
+                found.append(Binding(*item))
+        return found
+
+    # the flag filters, for the command palette
+    FLAG_FILTERS = FLAG_FILTERS

@@ -1,0 +1,207 @@
+"""The header line, the filter sidebar and the resolver pane."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich.cells import cell_len, set_cell_size
+from rich.text import Text
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from labeltui.ui.safe_text import plain, visible
+
+if TYPE_CHECKING:
+    from labeltui.core.workspace import ViewQuery
+
+
+@dataclass(frozen=True)
+class FlagFilter:
+    """A filter in the sidebar: the words shown and the workspace flag it adds."""
+
+    name: str
+    flag: str | None  # None: "All", which clears every flag
+
+
+FLAG_FILTERS = (
+    FlagFilter("All", None),
+    FlagFilter("Unlabeled", "unlabeled"),
+    FlagFilter("Labeled", "labeled"),
+    FlagFilter("Label issues", "label_issue"),
+    FlagFilter("Outliers", "outlier"),
+    FlagFilter("Near duplicates", "near_duplicate"),
+    FlagFilter("Ambiguous", "ambiguous"),
+    FlagFilter("Needs review", "needs_review"),
+    FlagFilter("Unresolved", "unresolved"),
+    FlagFilter("Resolved", "resolved"),
+)
+
+# Option ids of the sidebar rows that are not flags.
+GIVEN_OPTION = "given"
+SUGGESTED_OPTION = "suggested"
+SEARCH_OPTION = "search"
+SORT_OPTION = "sort"
+
+# Cells for a filter's name and for its count in the sidebar (fits 1,000,000).
+NAME_CELLS = 16
+COUNT_CELLS = 9
+
+
+def flag_option_id(flag: str | None) -> str:
+    """The sidebar option id of a flag filter."""
+    return f"flag:{flag or 'all'}"
+
+
+class FilterSidebar(OptionList):
+    """Flag filters with live counts, then the label filters, search and sort.
+
+    Enter (or a click) on a row posts OptionList.OptionSelected; the screen
+    decides what it does.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        options: list[Option | None] = [
+            Option(f.name, id=flag_option_id(f.flag)) for f in FLAG_FILTERS
+        ]
+        options.append(None)
+        options += [
+            Option("given: any", id=GIVEN_OPTION),
+            Option("suggested: any", id=SUGGESTED_OPTION),
+            Option("search: none", id=SEARCH_OPTION),
+            Option("sort: row", id=SORT_OPTION),
+        ]
+        super().__init__(*options, id=id)
+
+    def show(self, query: ViewQuery, counts: Mapping[str, int]) -> None:
+        """Show which filters are on and how many rows each would give."""
+        for flag_filter in FLAG_FILTERS:
+            active = (
+                not query.flags
+                if flag_filter.flag is None
+                else flag_filter.flag in query.flags
+            )
+            key = flag_filter.flag or "all"
+            prompt = Text("● " if active else "  ", style="bold" if active else "")
+            prompt.append(set_cell_size(flag_filter.name, NAME_CELLS))
+            prompt.append(f"{counts.get(key, 0):>{COUNT_CELLS},}", style="dim")
+            self.replace_option_prompt(flag_option_id(flag_filter.flag), prompt)
+
+        self.replace_option_prompt(
+            GIVEN_OPTION, _setting("given", query.given_label, "any")
+        )
+        self.replace_option_prompt(
+            SUGGESTED_OPTION, _setting("suggested", query.suggested_label, "any")
+        )
+        self.replace_option_prompt(
+            SEARCH_OPTION,
+            _setting("search", f'"{query.search}"' if query.search else None, "none"),
+        )
+        self.replace_option_prompt(SORT_OPTION, _setting("sort", query.sort, "row"))
+
+
+def _setting(name: str, value: str | None, default: str) -> Text:
+    text = Text(f"  {name}: ")
+    if value is None:
+        text.append(default, style="dim")
+    else:
+        text.append_text(plain(value, "bold"))
+    return text
+
+
+class HeaderLine(Static):
+    """One line: dataset, counts and the model's state."""
+
+    def show(self, name: str, counts: Mapping[str, int], model_state: str) -> None:
+        """Redraw from the whole-dataset counts and a short model state."""
+        line = plain(name, "bold")
+        parts = (
+            ("rows", counts.get("all", 0)),
+            ("labeled", counts.get("labeled", 0)),
+            ("unlabeled", counts.get("unlabeled", 0)),
+            ("resolved", counts.get("resolved", 0)),
+            ("label issues", counts.get("label_issue", 0)),
+        )
+        for label, value in parts:
+            line.append(" · ")
+            line.append(f"{value:,}", style="bold")
+            line.append(f" {label}")
+        line.append(" · model: ")
+        line.append(model_state, style="italic")
+        self.update(line)
+
+
+# Cells per entry in the resolver's list of likeliest labels.
+TOP_LABEL_CELLS = 30
+
+
+class Resolver(Static):
+    """The current row in full: text, given label, suggestion, the likeliest
+    labels with the digit that applies each, and what was done to it."""
+
+    def show(
+        self,
+        row_id: int | None,
+        detail: Any | None,
+        *,
+        position: int,
+        view_height: int,
+    ) -> None:
+        """Show a row's detail (a workspace RowDetail), or an empty state."""
+        if row_id is None or detail is None:
+            self.update(Text("no row: change the filters to see rows", style="dim"))
+            return
+        width = max(TOP_LABEL_CELLS, self.content_size.width or TOP_LABEL_CELLS)
+        body = Text()
+        body.append(f"row {row_id}", style="bold")
+        body.append(f"  ·  {position + 1:,} of {view_height:,} in view", style="dim")
+        body.append(f"  ·  {_outcome(detail)}\n")
+        body.append_text(plain(detail.text, keep_newlines=True))
+        body.append("\n\ngiven: ")
+        if detail.given_label is None:
+            body.append("- (unlabeled)", style="dim")
+        else:
+            body.append_text(plain(detail.given_label, "bold"))
+        body.append("   suggestion: ")
+        if detail.suggestion is None:
+            body.append("none yet", style="dim")
+        else:
+            body.append_text(plain(detail.suggestion, "bold"))
+            body.append(f" {detail.confidence:.0%}")
+        flags = [f for f in detail.flags if f not in ("labeled", "unlabeled")]
+        if flags:
+            body.append("   flags: " + ", ".join(flags), style="italic")
+        body.append("\n")
+        body.append_text(_top_labels(detail.top_labels, width))
+        self.update(body)
+
+
+def _outcome(detail: Any) -> str:
+    action = detail.action
+    tags = f"  ·  tags: {visible(', '.join(detail.tags))}" if detail.tags else ""
+    if action in (None, "none"):
+        return "unresolved" + tags
+    if action == "exclude":
+        return "excluded" + tags
+    return f"{action.replace('_', '-')}: {visible(detail.final_label)}" + tags
+
+
+def _top_labels(top: tuple[tuple[str, float], ...], width: int) -> Text:
+    """The likeliest labels in as many columns as fit, digit first."""
+    text = Text()
+    if not top:
+        text.append("likeliest labels appear when the model has run", style="dim")
+        return text
+    per_line = max(1, width // TOP_LABEL_CELLS)
+    name_cells = TOP_LABEL_CELLS - 8  # "1 " + name + " 100% " + gap
+    for index, (label, probability) in enumerate(top[:9]):
+        if index and index % per_line == 0:
+            text.append("\n")
+        text.append(f"{index + 1} ", style="bold reverse")
+        name = visible(label)
+        if cell_len(name) > name_cells:
+            name = set_cell_size(name, name_cells - 1) + "…"
+        text.append(" " + set_cell_size(name, name_cells))
+        text.append(f"{probability:>4.0%} ", style="dim")
+    return text

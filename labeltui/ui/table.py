@@ -1,0 +1,375 @@
+"""A table that renders only the rows on screen from a workspace view.
+
+Textual's DataTable holds a Python object per cell, which does not scale to a
+million rows. This widget keeps nothing per row: it asks the view for the slice
+of rows that fits on screen (`View.window`) and turns each into one line of
+segments with fixed column widths. Moving the cursor refreshes at most the two
+lines that changed, unless the window has to scroll.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.message import Message
+from textual.strip import Strip
+from textual.widget import Widget
+
+from labeltui.ui.safe_text import visible
+
+if TYPE_CHECKING:
+    from labeltui.core.workspace import View
+
+# Column layouts from the widest to the narrowest, as (label column width, tags
+# column width or 0 for none): most banking77 intents fit in 22 cells, and 11
+# keeps the text column readable in an 80-column terminal.
+LAYOUTS = ((22, 12), (16, 10), (16, 0), (11, 0))
+
+# The widest layout whose text column gets at least this many cells is used:
+# the text is what a person reads first.
+COMFORTABLE_TEXT_WIDTH = 40
+
+# The text column never gets narrower than this, even when that pushes the last
+# columns off the edge.
+MIN_TEXT_WIDTH = 16
+
+# Mouse wheel: rows per notch, like a text editor's default.
+WHEEL_ROWS = 3
+
+ELLIPSIS = "…"
+
+# One character per issue mark, readable without colour, in this order.
+MARKS = (
+    ("is_label_issue", "L"),
+    ("is_outlier", "O"),
+    ("near_duplicate_cluster", "D"),
+    ("is_ambiguous", "A"),
+)
+NO_MARK = "·"
+
+ACTION_PREFIX = {"keep": "= ", "label": "→ ", "auto_fix": "→ "}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One table column: a title and a width in cells (0 means take the rest)."""
+
+    key: str
+    title: str
+    width: int
+    right: bool = False
+
+
+def layout_columns(width: int) -> tuple[Column, ...]:
+    """Choose the columns and their widths for a table of this width."""
+    for label, tags in LAYOUTS:
+        columns = [
+            Column("row", "row", 7, right=True),
+            Column("text", "text", 0),
+            Column("given_label", "given", label),
+            Column("suggested_label", "suggested", label),
+            Column("suggested_confidence", "conf", 4, right=True),
+            Column("marks", "LODA", 4),
+            Column("final", "final", label + 2),
+        ]
+        if tags:
+            columns.append(Column("tags", "tags", tags))
+        fixed = sum(c.width for c in columns) + len(columns)  # a space between
+        if width - fixed >= COMFORTABLE_TEXT_WIDTH:
+            break
+    text_width = max(MIN_TEXT_WIDTH, width - fixed)
+    return tuple(
+        Column(c.key, c.title, text_width) if c.key == "text" else c for c in columns
+    )
+
+
+def fit(value: str, width: int, *, right: bool = False) -> str:
+    """Pad or cut a string to exactly width cells, marking a cut with an ellipsis."""
+    if cell_len(value) > width:
+        return set_cell_size(value, width - 1) + ELLIPSIS if width > 1 else ELLIPSIS
+    if right:
+        return " " * (width - cell_len(value)) + value
+    return set_cell_size(value, width)
+
+
+def cell_text(row: dict[str, Any], key: str) -> str:
+    """The text shown in one cell of a row from `View.window`."""
+    if key == "row":
+        return str(row["row"])
+    if key == "text":
+        return visible(row["text"])
+    if key == "given_label":
+        return visible(row["given_label"]) if row["given_label"] is not None else "-"
+    if key == "suggested_label":
+        return visible(row["suggested_label"] or "")
+    if key == "suggested_confidence":
+        confidence = row["suggested_confidence"]
+        return "" if confidence is None else f"{confidence:.0%}"
+    if key == "marks":
+        return "".join(
+            mark if _has_mark(row, field) else NO_MARK for field, mark in MARKS
+        )
+    if key == "final":
+        action = row["action"]
+        if action == "exclude":
+            return "✗ excluded"
+        if action == "none" or action is None:
+            return ""
+        return ACTION_PREFIX.get(action, "") + visible(row["final_label"] or "")
+    if key == "tags":
+        return visible(row["tags"].replace(";", ",")) if row["tags"] else ""
+    raise KeyError(key)
+
+
+def _has_mark(row: dict[str, Any], field: str) -> bool:
+    value = row[field]
+    if field == "near_duplicate_cluster":
+        return value is not None and value >= 0
+    return bool(value)
+
+
+class RowTable(Widget, can_focus=True):
+    """The rows of a view, one line each, with a cursor.
+
+    The cursor is a position in the view; `cursor_row_id` is the row under it.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "jump(0)", "First row", show=False),
+        Binding("end", "jump(-1)", "Last row", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "row-table--header",
+        "row-table--cursor",
+        "row-table--resolved",
+        "row-table--excluded",
+        "row-table--mark",
+        "row-table--empty",
+    }
+
+    DEFAULT_CSS = """
+    RowTable {
+        height: 1fr;
+        width: 1fr;
+    }
+    RowTable > .row-table--header { text-style: bold; color: $text-accent; }
+    RowTable > .row-table--cursor { background: $block-cursor-blurred-background; }
+    RowTable:focus > .row-table--cursor {
+        background: $block-cursor-background;
+        color: $block-cursor-foreground;
+        text-style: $block-cursor-text-style;
+    }
+    RowTable > .row-table--resolved { color: $text-muted; }
+    RowTable > .row-table--excluded { color: $text-disabled; text-style: strike; }
+    RowTable > .row-table--mark { color: $text-warning; text-style: bold; }
+    RowTable > .row-table--empty { color: $text-muted; text-style: italic; }
+    """
+
+    class CursorMoved(Message):
+        """The cursor is on another row (or the view changed under it)."""
+
+        def __init__(self, row_id: int | None) -> None:
+            super().__init__()
+            self.row_id = row_id
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view: View | None = None
+        self.cursor = 0
+        self.top = 0
+        self._window_key: tuple[int, int, int] | None = None
+        self._window_rows: list[dict[str, Any]] = []
+        self._columns_width = -1
+        self._columns: tuple[Column, ...] = ()
+
+    # -- what other widgets use -------------------------------------------
+
+    @property
+    def height_in_rows(self) -> int:
+        """How many rows fit below the column titles."""
+        return max(1, self.size.height - 1)
+
+    @property
+    def cursor_row_id(self) -> int | None:
+        """The row id under the cursor, None when the view is empty."""
+        if self.view is None or self.view.height == 0:
+            return None
+        return int(self.view.row_ids[self.cursor])
+
+    def row_id_at(self, position: int) -> int | None:
+        """The row id at a view position, None past either end."""
+        if self.view is None or not 0 <= position < self.view.height:
+            return None
+        return int(self.view.row_ids[position])
+
+    def set_view(self, view: View, *, row_id: int | None = None) -> None:
+        """Show a new view, keeping the cursor on row_id when it is in the view.
+
+        When row_id is not in the view the cursor keeps its position (clamped).
+        """
+        self.view = view
+        self._window_key = None
+        position = view.position_of(row_id) if row_id is not None else None
+        self._place_cursor(self.cursor if position is None else position)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor_row_id))
+
+    def move_to(self, position: int) -> None:
+        """Put the cursor on a view position (clamped), scrolling if needed."""
+        if self.view is None:
+            return
+        old_cursor, old_top = self.cursor, self.top
+        self._place_cursor(position)
+        if self.cursor == old_cursor:
+            return
+        if self.top != old_top:
+            self.refresh()
+        else:
+            self._refresh_row(old_cursor)
+            self._refresh_row(self.cursor)
+        self.post_message(self.CursorMoved(self.cursor_row_id))
+
+    # -- keys and mouse ------------------------------------------------------
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor up or down by delta rows."""
+        self.move_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor by one screenful, keeping its place on screen."""
+        if self.view is None:
+            return
+        page = self.height_in_rows
+        offset = self.cursor - self.top
+        target = self.cursor + direction * page
+        self.top = self._clamp_top(self.top + direction * page)
+        self._place_cursor(target, keep_offset=offset)
+        self.refresh()
+        self.post_message(self.CursorMoved(self.cursor_row_id))
+
+    def action_jump(self, position: int) -> None:
+        """Go to a position; -1 means the last row."""
+        if self.view is not None:
+            self.move_to(self.view.height - 1 if position < 0 else position)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y >= 1:
+            self.move_to(self.top + event.y - 1)
+
+    def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
+        event.stop()
+        self.move_to(self.cursor + WHEEL_ROWS)
+
+    def on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        event.stop()
+        self.move_to(self.cursor - WHEEL_ROWS)
+
+    def on_resize(self) -> None:
+        self._place_cursor(self.cursor)
+
+    # -- rendering -----------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        columns = self._columns_for(width)
+        if y == 0:
+            return self._line(
+                [(fit(c.title, c.width, right=c.right), None) for c in columns],
+                self.get_component_rich_style("row-table--header"),
+                width,
+            )
+        if self.view is None or self.view.height == 0:
+            if y == 1:
+                message = "loading…" if self.view is None else "no rows match"
+                style = self.get_component_rich_style("row-table--empty")
+                return self._line([(" " + message, None)], style, width)
+            return Strip.blank(width, self.rich_style)
+
+        position = self.top + y - 1
+        rows = self._visible_rows()
+        index = position - self.top
+        if not 0 <= index < len(rows):
+            return Strip.blank(width, self.rich_style)
+        return self._row_line(rows[index], position == self.cursor, columns, width)
+
+    def _row_line(
+        self,
+        row: dict[str, Any],
+        is_cursor: bool,
+        columns: tuple[Column, ...],
+        width: int,
+    ) -> Strip:
+        style = self.rich_style
+        if row["action"] == "exclude":
+            style += self.get_component_rich_style("row-table--excluded")
+        elif row["action"] not in (None, "none"):
+            style += self.get_component_rich_style("row-table--resolved")
+        if is_cursor:
+            style += self.get_component_rich_style("row-table--cursor")
+        mark_style = self.get_component_rich_style("row-table--mark")
+
+        cells: list[tuple[str, Style | None]] = []
+        for column in columns:
+            text = fit(cell_text(row, column.key), column.width, right=column.right)
+            marked = column.key == "marks" and text.strip(NO_MARK + " ")
+            cells.append((text, mark_style if marked else None))
+        return self._line(cells, style, width)
+
+    def _line(
+        self, cells: list[tuple[str, Style | None]], style: Style, width: int
+    ) -> Strip:
+        segments: list[Segment] = []
+        for index, (text, extra) in enumerate(cells):
+            if index:
+                segments.append(Segment(" ", style))
+            segments.append(Segment(text, style + extra if extra else style))
+        return Strip(segments).adjust_cell_length(width, style).crop(0, width)
+
+    def _visible_rows(self) -> list[dict[str, Any]]:
+        assert self.view is not None
+        key = (id(self.view), self.top, self.height_in_rows)
+        if key != self._window_key:
+            window = self.view.window(self.top, self.height_in_rows)
+            self._window_rows = window.to_dicts()
+            self._window_key = key
+        return self._window_rows
+
+    def _columns_for(self, width: int) -> tuple[Column, ...]:
+        if width != self._columns_width:
+            self._columns = layout_columns(width)
+            self._columns_width = width
+        return self._columns
+
+    # -- cursor arithmetic ---------------------------------------------------
+
+    def _place_cursor(self, position: int, *, keep_offset: int | None = None) -> None:
+        height = self.view.height if self.view is not None else 0
+        self.cursor = max(0, min(position, height - 1))
+        page = self.height_in_rows
+        if keep_offset is not None:
+            self.top = self._clamp_top(self.cursor - keep_offset)
+        if self.cursor < self.top:
+            self.top = self.cursor
+        elif self.cursor >= self.top + page:
+            self.top = self.cursor - page + 1
+        self.top = self._clamp_top(self.top)
+
+    def _clamp_top(self, top: int) -> int:
+        height = self.view.height if self.view is not None else 0
+        return max(0, min(top, height - self.height_in_rows))
+
+    def _refresh_row(self, position: int) -> None:
+        y = position - self.top + 1
+        self.refresh(Region(0, y, self.size.width, 1))
