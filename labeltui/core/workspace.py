@@ -246,6 +246,7 @@ class Workspace:
                 notices.append(notice)
         project_path = Path(project_path)
 
+        existed = project_path.exists()
         project = Project.open(project_path)
         try:
             dataset = _open_dataset(
@@ -275,6 +276,8 @@ class Workspace:
                 raise
         except BaseException:
             project.close()
+            if not existed:
+                _remove_project(project_path)
             raise
 
         try:
@@ -887,6 +890,12 @@ def _dataset_from_snapshot(project: Project, source: SourceInfo) -> Dataset:
         given_labels=given,
         labels=tuple(sorted(given.drop_nulls().unique().to_list())),
     )
+
+
+def _remove_project(project_path: Path) -> None:
+    """Remove a project file this call created but could not fill."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{project_path}{suffix}").unlink(missing_ok=True)
 
 
 def _move_aside(project_path: Path) -> Path:
