@@ -58,6 +58,21 @@ SEARCH_DEBOUNCE_SECONDS = 0.25
 DIGITS = "123456789"
 
 
+# How the help screen spells keys whose Textual names are not what a person types.
+KEY_NAMES = {
+    "question_mark": "?",
+    "slash": "/",
+    "pageup": "pgup",
+    "pagedown": "pgdn",
+    "escape": "esc",
+}
+
+
+def key_names(keys: str) -> str:
+    """The keys of a binding ("up,k") as a person reads them ("up/k")."""
+    return "/".join(KEY_NAMES.get(key, key) for key in keys.split(","))
+
+
 class MainScreen(Screen[None]):
     """Resolve rows one at a time with single keys; everything saves at once."""
 
@@ -428,8 +443,7 @@ class MainScreen(Screen[None]):
                 f"export failed: {error}", severity="error", markup=False, timeout=10
             )
             return
-        where = written if written is not None else request.path
-        self.notify(f"exported to {where}", markup=False)
+        self.notify(f"exported {written:,} rows to {request.path}", markup=False)
 
     # -- the model -----------------------------------------------------------
 
@@ -538,7 +552,7 @@ class MainScreen(Screen[None]):
             for binding in bindings:
                 if binding.action.startswith("apply_top(") and binding.key != "1":
                     continue
-                key = binding.key_display or self.app.get_key_display(binding)
+                key = binding.key_display or key_names(binding.key)
                 if binding.action.startswith("apply_top("):
                     key, description = "1-9", "apply the 1st to 9th likeliest label"
                 else:

@@ -1,0 +1,82 @@
+"""Shared helpers for the UI tests: small real data files and screen text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from rich.console import Console
+from textual.app import App
+
+# A row whose text looks like Textual/rich markup: it must show as typed.
+MARKUP_TEXT = "[bold]not bold[/] [@click=app.quit]quit[/] [red]x[/red]"
+
+# A row whose text carries a terminal escape sequence, a carriage return, a tab
+# and DEL: none of them may reach the terminal.
+ESCAPE_TEXT = "evil \x1b[2J\x1b[31mred\x1b[0m\rreturn\ttab\x7fdel"
+
+LABELS = ("card_arrival", "card_lost", "exchange_rate", "refund_request", "top_up")
+
+TOPICS = {
+    "card_arrival": "when will my new card arrive",
+    "card_lost": "I lost my card yesterday",
+    "exchange_rate": "what exchange rate do you use",
+    "refund_request": "I want a refund for this payment",
+    "top_up": "how do I top up my account",
+}
+
+
+def ticket_rows(count: int = 40) -> list[tuple[str, str]]:
+    """(text, label) rows: every third row labeled, two rows of hostile text."""
+    rows: list[tuple[str, str]] = []
+    for index in range(count):
+        label = LABELS[index % len(LABELS)]
+        text = f"{TOPICS[label]} (message {index})"
+        rows.append((text, label if index % 3 == 0 else ""))
+    rows[4] = (MARKUP_TEXT, "")
+    rows[5] = (ESCAPE_TEXT, "")
+    return rows
+
+
+def write_csv(path: Path, rows: list[tuple[str, str]]) -> Path:
+    """Write a text,label CSV and return its path."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "label"])
+        writer.writerows(rows)
+    return path
+
+
+def screen_text(app: App[object]) -> str:
+    """What the terminal would show for the active screen, as plain text."""
+    # Textual has no public way to read the composed screen back as text; this
+    # is what App.export_screenshot does, exported as text instead of SVG.
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+    )
+    update = app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens
+    )
+    console.print(update)
+    return console.export_text()
+
+
+async def shown_notice(pilot: object, app: App[object], needle: str) -> bool:
+    """Whether a notification containing needle is on screen.
+
+    A notification reaches the screen a few message-loop turns after notify();
+    this lets the loop turn a bounded number of times (no sleeping).
+    """
+    for _ in range(10):
+        await pilot.pause()  # type: ignore[attr-defined]
+        if needle in screen_text(app):
+            return True
+    return False
