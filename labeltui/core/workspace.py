@@ -18,6 +18,7 @@ import hashlib
 import io
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,10 @@ STATE_COLUMNS = (
 # Read the source in chunks of this size when hashing it: large enough that the
 # per-call overhead vanishes, small enough to stay out of the memory budget.
 HASH_CHUNK_BYTES = 1 << 20
+
+# A view sorted by text over fewer rows than this sorts just those rows; larger
+# ones compute (once) the text order of every row, about 2 s for 1M rows here.
+SUBSET_TEXT_SORT_MAX = 200_000
 
 # Characters a tag may not contain: tags are joined with ";" in outputs.
 TAG_SEPARATOR = ";"
@@ -195,10 +200,17 @@ class Workspace:
         self._clear_analysis()
         self._orders: dict[str, np.ndarray] = {}
         self._lower_texts: pl.Series | None = None
+        self._lower_lock = threading.Lock()
 
         for stored in project.done_actions():
             self._write(stored.changes, after=True)
         self._load_cached_analysis()
+
+        # The first text search would spend ~0.2 s per 1M rows lowercasing every
+        # text; do it now, off the caller's thread (polars releases the GIL).
+        threading.Thread(
+            target=self._lowercase_texts, name="labeltui-lowercase", daemon=True
+        ).start()
 
     # -- opening ------------------------------------------------------------
 
@@ -396,6 +408,13 @@ class Workspace:
         if query.sort not in SORTS:
             raise ValueError(f"unknown sort {query.sort!r}; expected one of {SORTS}")
         mask = self._query_mask(query)
+        if (
+            query.sort == "text"
+            and "text" not in self._orders
+            and mask is not None
+            and np.count_nonzero(mask) <= SUBSET_TEXT_SORT_MAX
+        ):
+            return View(self, self._text_order(np.flatnonzero(mask)))
         order = self._order(query.sort)
         row_ids = order if mask is None else order[mask[order]]
         return View(self, row_ids)
@@ -494,6 +513,10 @@ class Workspace:
         return mask
 
     def _flag_mask(self, flag: str, *, rows: int | slice = slice(None)) -> np.ndarray:
+        """Whether each row (or the one row given) has the flag."""
+        return np.asarray(self._flag_values(flag, rows), dtype=bool)
+
+    def _flag_values(self, flag: str, rows: int | slice) -> object:
         if flag == "unlabeled":
             return self._given[rows] == NO_LABEL
         if flag == "labeled":
@@ -525,14 +548,7 @@ class Workspace:
         if sort == "row":
             order = np.arange(self.n_rows, dtype=np.int64)
         elif sort == "text":
-            order = (
-                pl.DataFrame({"text": self.dataset.texts})
-                .with_row_index("row")
-                .sort("text", maintain_order=True)
-                .get_column("row")
-                .to_numpy()
-                .astype(np.int64)
-            )
+            order = self._text_order(np.arange(self.n_rows, dtype=np.int64))
         else:
             keys = {
                 "confidence": self._confidence,
@@ -546,10 +562,21 @@ class Workspace:
         self._orders[sort] = order
         return order
 
+    def _text_order(self, rows: np.ndarray) -> np.ndarray:
+        """The given rows (ascending) sorted by text; ties keep row order."""
+        return (
+            pl.DataFrame({"row": rows, "text": self.dataset.texts.gather(rows)})
+            .sort("text", maintain_order=True)
+            .get_column("row")
+            .to_numpy()
+            .astype(np.int64)
+        )
+
     def _lowercase_texts(self) -> pl.Series:
-        if self._lower_texts is None:
-            self._lower_texts = self.dataset.texts.str.to_lowercase()
-        return self._lower_texts
+        with self._lower_lock:
+            if self._lower_texts is None:
+                self._lower_texts = self.dataset.texts.str.to_lowercase()
+            return self._lower_texts
 
     # -- actions --------------------------------------------------------------
 
@@ -862,7 +889,9 @@ def _source_state(data_path: Path, source: SourceInfo) -> str:
 
 
 def _hash_file(path: Path) -> tuple[int, str]:
-    digest = hashlib.blake2b(digest_size=20)
+    # SHA-256: collision-safe and, with the CPU's SHA instructions, the fastest
+    # of hashlib's algorithms here (about 1 GB/s).
+    digest = hashlib.sha256()
     size = 0
     try:
         with path.open("rb") as file:
@@ -871,7 +900,7 @@ def _hash_file(path: Path) -> tuple[int, str]:
                 size += len(chunk)
     except OSError as error:
         raise UserError(f"{path}: cannot read ({error.strerror})") from error
-    return size, digest.hexdigest()
+    return size, f"sha256:{digest.hexdigest()}"
 
 
 def _dataset_from_snapshot(project: Project, source: SourceInfo) -> Dataset:
