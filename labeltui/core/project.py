@@ -25,6 +25,7 @@ import logging
 import os
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -121,6 +122,7 @@ class Project:
         self.path = path
         self._db = connection
         self._lock_fd = lock_fd
+        self._lock = threading.RLock()
 
     # -- opening and closing ------------------------------------------------
 
@@ -283,7 +285,7 @@ class Project:
         Returns:
             The action's id.
         """
-        with self._transaction():
+        with self._saving("the action"), self._transaction():
             self._db.execute(
                 "DELETE FROM changes WHERE action_id IN "
                 "(SELECT id FROM actions WHERE undone = 1)"
@@ -318,7 +320,7 @@ class Project:
 
     def set_undone(self, action_id: int, undone: bool) -> None:
         """Mark an action undone or redone, committed at once."""
-        with self._transaction():
+        with self._saving("the undo"), self._transaction():
             self._db.execute(
                 "UPDATE actions SET undone = ? WHERE id = ?", (int(undone), action_id)
             )
@@ -351,7 +353,7 @@ class Project:
 
     def save_analysis(self, input_key: str, data: bytes) -> None:
         """Replace the cached analysis."""
-        with self._transaction():
+        with self._saving("the analysis"), self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO analysis (id, input_key, data) "
                 "VALUES (1, ?, ?)",
@@ -377,23 +379,60 @@ class Project:
         )
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, self._lock)
+
+    def _saving(self, what: str) -> _SaveErrors:
+        return _SaveErrors(self.path, what)
+
+
+class _SaveErrors:
+    """Turn a failed write (disk full, file gone read-only) into a UserError."""
+
+    def __init__(self, path: Path, what: str):
+        self._path = path
+        self._what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, error: object, *exc: object) -> None:
+        if isinstance(error, sqlite3.OperationalError):
+            raise UserError(
+                f"could not save {self._what} to {self._path} ({error}); "
+                "nothing was changed"
+            ) from error
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE ... COMMIT, rolled back when the block raises."""
+    """BEGIN IMMEDIATE ... COMMIT, rolled back when the block raises.
 
-    def __init__(self, db: sqlite3.Connection):
+    The lock serialises transactions of threads sharing the connection (the UI
+    thread applying actions while a worker stores an analysis).
+    """
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock):
         self._db = db
+        self._lock = lock
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        self._lock.acquire()
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
-        if exc_type is None:
-            self._db.execute("COMMIT")
-        else:
-            self._db.execute("ROLLBACK")
+        try:
+            if exc_type is None:
+                self._db.execute("COMMIT")
+        finally:
+            try:
+                # After a failed block or a failed COMMIT nothing may stay open.
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+            finally:
+                self._lock.release()
 
 
 def _connect(path: Path) -> sqlite3.Connection:
