@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -247,7 +248,25 @@ def test_actions_are_on_disk_when_apply_returns(data: Path) -> None:
     assert kinds == [("label", "odd")]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+@contextmanager
+def read_only(folder: Path) -> Iterator[None]:
+    """Make a folder unwritable, even for root (an immutable folder)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        try:
+            yield
+        finally:
+            folder.chmod(0o755)
+        return
+    if shutil.which("chattr") is None:
+        pytest.fail("running as root needs chattr to make a folder unwritable")
+    subprocess.run(["chattr", "+i", str(folder)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)], check=True)
+
+
 def test_a_read_only_folder_puts_the_project_in_user_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -255,14 +274,20 @@ def test_a_read_only_folder_puts_the_project_in_user_data(
     folder.mkdir()
     data = write_data(folder / "messages.csv")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
-    folder.chmod(0o555)
-    try:
+
+    with read_only(folder):
         with Workspace.open(data) as workspace:
-            assert workspace.project_path.parent == tmp_path / "xdg" / "labeltui"
-            assert workspace.notice is not None
-            assert str(workspace.project_path) in workspace.notice
-    finally:
-        folder.chmod(0o755)
+            workspace.apply(Action("label", (1,), label="odd"))
+            project_path = workspace.project_path
+            notice = workspace.notice
+        with Workspace.open(data) as reopened:
+            assert reopened.row_detail(1).final_label == "odd"
+
+    assert project_path.parent == tmp_path / "xdg" / "labeltui"
+    assert project_path.name.startswith("messages-")
+    assert notice is not None
+    assert "not writable" in notice and str(project_path) in notice
+    assert not data.with_suffix(".labeltui").exists()
 
 
 def test_project_lock_is_held_by_the_open_project(tmp_path: Path) -> None:
