@@ -195,3 +195,26 @@ def test_export_command_reports_a_missing_file(
     assert main(["export", str(tmp_path / "nothing.csv")]) == 2
     assert "no such file" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_export_after_the_source_changed_points_to_the_project(
+    awkward: tuple[Path, list[list[str]]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    data, records = awkward
+    with Workspace.open(data, text_column="text") as workspace:
+        workspace.apply(Action("label", (0,), label="fixed"))
+    data.write_text("id,text,label,note\n999,something else,x,y\n", encoding="utf-8")
+    project = data.with_suffix(".labeltui")
+    out = tmp_path / "out.csv"
+
+    assert main(["export", str(data), "-o", str(out)]) == 2
+    assert f"labeltui export {project}" in capsys.readouterr().err
+    assert not out.exists()
+
+    assert main(["export", str(project), "-o", str(out)]) == 0
+    assert "has changed" in capsys.readouterr().err
+    cells = read_csv_cells(out)
+    assert [row[:4] for row in cells] == records
+    assert cells[1][5] == "fixed"
