@@ -1,0 +1,240 @@
+"""Outliers and near duplicates, found from the text alone.
+
+Both work on the compact embedding of features.py (unit-length rows, so a dot
+product is a cosine similarity) with plain numpy matrix products done in
+blocks, so memory stays bounded for a million rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+log = logging.getLogger(__name__)
+
+# The outlier score of a row is the mean cosine similarity to its nearest
+# neighbours among a random reference sample of the rows. Ten neighbours smooth
+# over a single lookalike; 4,000 reference rows keep the cost linear in the
+# number of rows while still holding dozens of rows of every common topic.
+OUTLIER_NEIGHBOURS = 10
+OUTLIER_REFERENCE_ROWS = 4_000
+
+# A row is an outlier when its distance to its neighbours (1 - score) lies more
+# than this many robust standard deviations (median absolute deviation scaled
+# by 1.4826) above the median distance: 3.5 is the usual cut-off for the
+# modified z-score, rarely crossed by rows of a normal-shaped bulk.
+OUTLIER_ROBUST_Z = 3.5
+MAD_TO_STANDARD_DEVIATION = 1.4826
+
+# Two rows are near duplicates when the cosine similarity of their TF-IDF word
+# and character n-gram vectors is at least this: a changed word or two in a
+# sentence or a few typos stay above it, a paraphrase falls well below.
+NEAR_DUPLICATE_SIMILARITY = 0.9
+
+# Candidate pairs come from the embedding before the exact TF-IDF check. Its
+# similarities track TF-IDF ones closely for near-identical rows, so a looser
+# bar there loses no true pair.
+CANDIDATE_SIMILARITY = 0.8
+CANDIDATES_PER_ROW = 5
+
+# Rows are split into buckets by their most similar of about sqrt(n_rows)
+# random pivot rows, and candidates are searched inside each bucket only: near
+# identical rows almost always share their nearest pivot, and the search costs
+# about n_rows ** 1.5 instead of n_rows ** 2.
+PIVOTS_MIN = 1
+
+# Rows multiplied at once in a matrix product: bounds memory to
+# BLOCK_ROWS * other_rows floats.
+BLOCK_ROWS = 2_048
+
+
+class NeighboursCancelled(Exception):
+    """The cancel event was set."""
+
+
+def outlier_scores(
+    embedding: np.ndarray,
+    *,
+    random_state: int = 0,
+    cancel: threading.Event | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score how typical every row is.
+
+    Args:
+        embedding: (n_rows, d) unit-length rows.
+        random_state: Seed of the reference sample.
+        cancel: Checked between blocks.
+
+    Returns:
+        outlier_score (float32, 0..1, low means atypical) and is_outlier (bool).
+
+    Raises:
+        NeighboursCancelled: cancel was set.
+    """
+    n_rows = len(embedding)
+    if n_rows < 2:
+        return np.ones(n_rows, dtype=np.float32), np.zeros(n_rows, dtype=bool)
+    rng = np.random.default_rng(random_state)
+    reference = np.sort(
+        rng.choice(n_rows, size=min(n_rows, OUTLIER_REFERENCE_ROWS), replace=False)
+    )
+    neighbours = min(OUTLIER_NEIGHBOURS, len(reference) - 1)
+    is_reference = np.full(n_rows, -1)
+    is_reference[reference] = np.arange(len(reference))
+
+    scores = np.empty(n_rows, dtype=np.float32)
+    reference_vectors = embedding[reference]
+    for start in range(0, n_rows, BLOCK_ROWS):
+        _check(cancel)
+        rows = np.arange(start, min(start + BLOCK_ROWS, n_rows))
+        similarity = embedding[rows] @ reference_vectors.T
+        # A reference row is not its own neighbour.
+        own = is_reference[rows]
+        mine = own >= 0
+        similarity[np.flatnonzero(mine), own[mine]] = -np.inf
+        nearest = np.partition(similarity, -neighbours, axis=1)[:, -neighbours:]
+        scores[rows] = nearest.mean(axis=1)
+    scores = np.clip(scores, 0.0, 1.0)
+
+    distance = 1.0 - scores
+    median = float(np.median(distance))
+    spread = MAD_TO_STANDARD_DEVIATION * float(np.median(np.abs(distance - median)))
+    if spread > 0:
+        is_outlier = (distance - median) / spread > OUTLIER_ROBUST_Z
+    else:
+        is_outlier = distance > median
+    return scores.astype(np.float32), is_outlier
+
+
+def near_duplicate_clusters(
+    texts: pl.Series,
+    tfidf: sp.csr_matrix,
+    embedding: np.ndarray,
+    *,
+    random_state: int = 0,
+    cancel: threading.Event | None = None,
+) -> np.ndarray:
+    """Group rows whose texts are the same or nearly the same.
+
+    Rows whose texts are equal after lower-casing and dropping punctuation and
+    spacing are always grouped; other pairs are grouped when their TF-IDF
+    cosine similarity is at least NEAR_DUPLICATE_SIMILARITY. Groups are closed
+    under chains (union-find), so A~B and B~C puts A, B and C together.
+
+    Args:
+        texts: The text of every row.
+        tfidf: (n_rows, n_terms) unit-length TF-IDF rows.
+        embedding: (n_rows, d) unit-length rows.
+        random_state: Seed of the pivot rows.
+        cancel: Checked between blocks.
+
+    Returns:
+        (n_rows,) int32 cluster id, -1 for rows in no group. Ids are numbered
+        0, 1, ... in order of each cluster's first row.
+
+    Raises:
+        NeighboursCancelled: cancel was set.
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    n_rows = len(texts)
+    first, second = _same_normalised_text(texts)
+    pairs = [(first, second)]
+    for a, b in _similar_pairs(tfidf, embedding, random_state, cancel):
+        pairs.append((a, b))
+    left = np.concatenate([p[0] for p in pairs]).astype(np.int64)
+    right = np.concatenate([p[1] for p in pairs]).astype(np.int64)
+
+    graph = sp.coo_matrix(
+        (np.ones(len(left), dtype=np.int8), (left, right)), shape=(n_rows, n_rows)
+    )
+    _, component = connected_components(graph, directed=False)
+    sizes = np.bincount(component)
+    in_group = sizes[component] >= 2
+
+    # Number the groups in order of their first row.
+    clusters = np.full(n_rows, -1, dtype=np.int32)
+    grouped_rows = np.flatnonzero(in_group)
+    _, first_seen = np.unique(component[grouped_rows], return_index=True)
+    order = np.argsort(first_seen, kind="stable")
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32)
+    _, inverse = np.unique(component[grouped_rows], return_inverse=True)
+    clusters[grouped_rows] = rank[inverse]
+    return clusters
+
+
+def _same_normalised_text(texts: pl.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (first row, other row) of rows with equal normalised text."""
+    keys = (
+        texts.str.to_lowercase()
+        .str.replace_all(r"[^\p{L}\p{N}]+", " ")
+        .str.strip_chars()
+    )
+    frame = pl.DataFrame({"key": keys, "row": np.arange(len(texts), dtype=np.int64)})
+    frame = frame.filter(pl.col("key").str.len_bytes() > 0)
+    first = frame.group_by("key").agg(pl.col("row").min().alias("first"))
+    joined = frame.join(first, on="key").filter(pl.col("row") != pl.col("first"))
+    return joined["first"].to_numpy(), joined["row"].to_numpy()
+
+
+def _similar_pairs(
+    tfidf: sp.csr_matrix,
+    embedding: np.ndarray,
+    random_state: int,
+    cancel: threading.Event | None,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    n_rows = len(embedding)
+    if n_rows < 2:
+        return []
+    rng = np.random.default_rng(random_state)
+    n_pivots = max(PIVOTS_MIN, int(np.sqrt(n_rows)))
+    pivots = embedding[rng.choice(n_rows, size=n_pivots, replace=False)]
+    bucket = np.empty(n_rows, dtype=np.int64)
+    for start in range(0, n_rows, BLOCK_ROWS):
+        _check(cancel)
+        bucket[start : start + BLOCK_ROWS] = np.argmax(
+            embedding[start : start + BLOCK_ROWS] @ pivots.T, axis=1
+        )
+
+    found = []
+    order = np.argsort(bucket, kind="stable")
+    boundaries = np.flatnonzero(np.diff(bucket[order])) + 1
+    for members in np.split(order, boundaries):
+        if len(members) < 2:
+            continue
+        _check(cancel)
+        found.extend(_pairs_in_bucket(tfidf, embedding, members))
+    return found
+
+
+def _pairs_in_bucket(
+    tfidf: sp.csr_matrix, embedding: np.ndarray, members: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    vectors = embedding[members]
+    n_candidates = min(CANDIDATES_PER_ROW, len(members) - 1)
+    found = []
+    for start in range(0, len(members), BLOCK_ROWS):
+        local = np.arange(start, min(start + BLOCK_ROWS, len(members)))
+        similarity = vectors[local] @ vectors.T
+        similarity[np.arange(len(local)), local] = -np.inf
+        nearest = np.argpartition(similarity, -n_candidates, axis=1)[:, -n_candidates:]
+        close = np.take_along_axis(similarity, nearest, axis=1) >= CANDIDATE_SIMILARITY
+        source, slot = np.nonzero(close)
+        if len(source) == 0:
+            continue
+        a = members[local[source]]
+        b = members[nearest[source, slot]]
+        exact = np.asarray(tfidf[a].multiply(tfidf[b]).sum(axis=1)).ravel()
+        keep = exact >= NEAR_DUPLICATE_SIMILARITY
+        found.append((a[keep], b[keep]))
+    return found
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise NeighboursCancelled
