@@ -63,7 +63,7 @@ STATE_COLUMNS = (
 )
 
 # A view sorted by text over fewer rows than this sorts just those rows; larger
-# ones compute (once) the text order of every row, about 2 s for 1M rows here.
+# ones compute (once) the text order of every row, about 0.6 s for 1M rows here.
 SUBSET_TEXT_SORT_MAX = 200_000
 
 # Tags are joined with this in outputs, so a tag may not contain it.
@@ -449,23 +449,24 @@ class RowState:
         elif sort == "text":
             order = self._text_order(np.arange(self.n_rows, dtype=np.int64))
         else:
-            keys = {
+            scores = {
                 "confidence": self._confidence,
-                "-confidence": -self._confidence,
+                "-confidence": self._confidence,
                 "label_quality": self._quality,
                 "outlier_score": self._outlier_score,
             }[sort]
-            # Stable: ties keep row order. NaN (no score) sorts last.
-            order = np.argsort(keys, kind="stable").astype(np.int64)
+            order = _score_order(scores, descending=sort.startswith("-"))
         order.setflags(write=False)
         self._orders[sort] = order
         return order
 
     def _text_order(self, rows: np.ndarray) -> np.ndarray:
         """The given rows (ascending) sorted by text; ties keep row order."""
+        # Sorting on (text, row) is the stable sort, and over twice as fast in
+        # polars as a sort on text that maintains order.
         return (
             pl.DataFrame({"row": rows, "text": self.texts.gather(rows)})
-            .sort("text", maintain_order=True)
+            .sort(["text", "row"])
             .get_column("row")
             .to_numpy()
             .astype(np.int64)
@@ -518,6 +519,25 @@ def _check_tag(tag: str | None) -> str:
     if TAG_SEPARATOR in name:
         raise UserError(f"a tag cannot contain {TAG_SEPARATOR!r}")
     return name
+
+
+def _score_order(scores: np.ndarray, *, descending: bool) -> np.ndarray:
+    """Row ids by score; ties keep row order and NaN (no score) comes last.
+
+    Each score becomes an unsigned key that sorts like the float, and the row id
+    fills the low 32 bits, so one plain sort of uint64 values is a stable sort:
+    about twice as fast as numpy's stable argsort of the floats.
+    """
+    bits = np.ascontiguousarray(scores, dtype=np.float32).view(np.uint32)
+    sign = np.uint32(1 << 31)
+    keys = np.where(bits & sign, ~bits, bits | sign)
+    if descending:
+        keys = ~keys
+    keys[np.isnan(scores)] = np.iinfo(np.uint32).max
+    combined = keys.astype(np.uint64) << np.uint64(32)
+    combined |= np.arange(len(scores), dtype=np.uint64)
+    combined.sort()
+    return (combined & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 def _float_series(values: np.ndarray) -> pl.Series:
