@@ -129,10 +129,10 @@ class Workspace:
             self._state.write(stored.changes, after=True)
         self._load_cached_analysis()
 
-        # The first text search would spend ~0.2 s per 1M rows lowercasing every
-        # text; do it now, off the caller's thread (polars releases the GIL).
+        # Off the caller's thread: the first text search or text sort would
+        # otherwise pause the UI for most of a second at 1M rows.
         threading.Thread(
-            target=self._state.warm_search, name="labeltui-search", daemon=True
+            target=self._state.warm_up, name="labeltui-warm-up", daemon=True
         ).start()
 
     @classmethod
