@@ -128,7 +128,7 @@ class MainScreen(Screen[None]):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="main"):
                 yield Input(placeholder="search the text (enter: done)", id="search")
-                yield RowTable(id="table")
+                yield RowTable(on_cursor=self._show_current_row, id="table")
                 yield Resolver(id="resolver")
         yield Footer(compact=True)
 
@@ -191,17 +191,11 @@ class MainScreen(Screen[None]):
         name = self.workspace.dataset.path.name
         self.query_one(HeaderLine).show(name, self.totals, self.model_state)
 
-    @on(RowTable.CursorMoved)
-    def _show_current_row(self, event: RowTable.CursorMoved) -> None:
-        resolver = self.query_one(Resolver)
+    def _show_current_row(self, row_id: int | None) -> None:
         view_height = self.view.height if self.view is not None else 0
-        detail = (
-            self.workspace.row_detail(event.row_id)
-            if event.row_id is not None
-            else None
-        )
-        resolver.show(
-            event.row_id, detail, position=self.table.cursor, view_height=view_height
+        detail = self.workspace.row_detail(row_id) if row_id is not None else None
+        self.query_one(Resolver).show(
+            row_id, detail, position=self.table.cursor, view_height=view_height
         )
 
     # -- actions on rows -----------------------------------------------------

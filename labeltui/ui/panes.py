@@ -132,8 +132,9 @@ class HeaderLine(Static):
         self.update(line)
 
 
-# Cells per entry in the resolver's list of likeliest labels.
-TOP_LABEL_CELLS = 30
+# The resolver lists the likeliest labels three to a line (two below this
+# width), so the nine take three lines at most sizes.
+THREE_PER_LINE_WIDTH = 72
 
 
 class Resolver(Static):
@@ -152,7 +153,7 @@ class Resolver(Static):
         if row_id is None or detail is None:
             self.update(Text("no row: change the filters to see rows", style="dim"))
             return
-        width = max(TOP_LABEL_CELLS, self.content_size.width or TOP_LABEL_CELLS)
+        width = self.content_size.width
         body = Text()
         body.append(f"row {row_id}", style="bold")
         body.append(f"  ·  {position + 1:,} of {view_height:,} in view", style="dim")
@@ -174,7 +175,8 @@ class Resolver(Static):
             body.append("   flags: " + ", ".join(flags), style="italic")
         body.append("\n")
         body.append_text(_top_labels(detail.top_labels, width))
-        self.update(body)
+        # The pane has a fixed height, so new content never changes the layout.
+        self.update(body, layout=False)
 
 
 def _outcome(detail: Any) -> str:
@@ -193,8 +195,9 @@ def _top_labels(top: tuple[tuple[str, float], ...], width: int) -> Text:
     if not top:
         text.append("likeliest labels appear when the model has run", style="dim")
         return text
-    per_line = max(1, width // TOP_LABEL_CELLS)
-    name_cells = TOP_LABEL_CELLS - 8  # "1 " + name + " 100% " + gap
+    per_line = 3 if width >= THREE_PER_LINE_WIDTH else 2
+    entry_cells = max(16, width // per_line)
+    name_cells = entry_cells - 8  # "1 " + " " + name + " 100% "
     for index, (label, probability) in enumerate(top[:9]):
         if index and index % per_line == 0:
             text.append("\n")

@@ -9,6 +9,7 @@ lines that changed, unless the window has to scroll.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,10 +19,10 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Region
-from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from labeltui.core.workspace import NEEDS_REVIEW
 from labeltui.ui.safe_text import visible
 
 if TYPE_CHECKING:
@@ -40,17 +41,25 @@ COMFORTABLE_TEXT_WIDTH = 40
 # columns off the edge.
 MIN_TEXT_WIDTH = 16
 
+# Rows are fetched from the view in blocks of this many screenfuls around the
+# visible part, so scrolling line by line costs one fetch per screenful rather
+# than one per key (a fetch costs a few milliseconds, a line a fraction of one).
+FETCH_SCREENS = 3
+
 # Mouse wheel: rows per notch, like a text editor's default.
 WHEEL_ROWS = 3
 
 ELLIPSIS = "…"
 
-# One character per issue mark, readable without colour, in this order.
+# One character per mark, readable without colour, in this order: label issue,
+# outlier, near duplicate, ambiguous, and R for the needs_review tag (so that it
+# shows even when the table is too narrow for the tags column).
 MARKS = (
     ("is_label_issue", "L"),
     ("is_outlier", "O"),
     ("near_duplicate_cluster", "D"),
     ("is_ambiguous", "A"),
+    ("tags", "R"),
 )
 NO_MARK = "·"
 
@@ -76,7 +85,7 @@ def layout_columns(width: int) -> tuple[Column, ...]:
             Column("given_label", "given", label),
             Column("suggested_label", "suggested", label),
             Column("suggested_confidence", "conf", 4, right=True),
-            Column("marks", "LODA", 4),
+            Column("marks", "LODAR", 5),
             Column("final", "final", label + 2),
         ]
         if tags:
@@ -132,6 +141,8 @@ def _has_mark(row: dict[str, Any], field: str) -> bool:
     value = row[field]
     if field == "near_duplicate_cluster":
         return value is not None and value >= 0
+    if field == "tags":
+        return NEEDS_REVIEW in value.split(";")
     return bool(value)
 
 
@@ -177,22 +188,34 @@ class RowTable(Widget, can_focus=True):
     RowTable > .row-table--empty { color: $text-muted; text-style: italic; }
     """
 
-    class CursorMoved(Message):
-        """The cursor is on another row (or the view changed under it)."""
+    def __init__(
+        self,
+        *,
+        on_cursor: Callable[[int | None], None] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """Create the table.
 
-        def __init__(self, row_id: int | None) -> None:
-            super().__init__()
-            self.row_id = row_id
-
-    def __init__(self, *, id: str | None = None) -> None:
+        Args:
+            on_cursor: Called with the row id under the cursor (None when the
+                view is empty) whenever it may have changed. A direct call
+                rather than a message, so that the row's detail is drawn in the
+                same screen update as the cursor (one frame per key, not two).
+            id: The widget id.
+        """
         super().__init__(id=id)
+        self.on_cursor = on_cursor
         self.view: View | None = None
         self.cursor = 0
         self.top = 0
-        self._window_key: tuple[int, int, int] | None = None
-        self._window_rows: list[dict[str, Any]] = []
+        self._block_start = 0
+        self._block_rows: list[dict[str, Any]] | None = None
+        self._lines: dict[tuple[int, bool], Strip] = {}
         self._columns_width = -1
         self._columns: tuple[Column, ...] = ()
+        self._styles: dict[str, Style] = {}
+        self._base_style = Style()
+        self._styles_key: tuple[bool, str] | None = None
 
     # -- what other widgets use -------------------------------------------
 
@@ -220,11 +243,11 @@ class RowTable(Widget, can_focus=True):
         When row_id is not in the view the cursor keeps its position (clamped).
         """
         self.view = view
-        self._window_key = None
+        self._forget_rows()
         position = view.position_of(row_id) if row_id is not None else None
         self._place_cursor(self.cursor if position is None else position)
         self.refresh()
-        self.post_message(self.CursorMoved(self.cursor_row_id))
+        self._cursor_changed()
 
     def move_to(self, position: int) -> None:
         """Put the cursor on a view position (clamped), scrolling if needed."""
@@ -239,7 +262,11 @@ class RowTable(Widget, can_focus=True):
         else:
             self._refresh_row(old_cursor)
             self._refresh_row(self.cursor)
-        self.post_message(self.CursorMoved(self.cursor_row_id))
+        self._cursor_changed()
+
+    def _cursor_changed(self) -> None:
+        if self.on_cursor is not None:
+            self.on_cursor(self.cursor_row_id)
 
     # -- keys and mouse ------------------------------------------------------
 
@@ -257,7 +284,7 @@ class RowTable(Widget, can_focus=True):
         self.top = self._clamp_top(self.top + direction * page)
         self._place_cursor(target, keep_offset=offset)
         self.refresh()
-        self.post_message(self.CursorMoved(self.cursor_row_id))
+        self._cursor_changed()
 
     def action_jump(self, position: int) -> None:
         """Go to a position; -1 means the last row."""
@@ -281,28 +308,50 @@ class RowTable(Widget, can_focus=True):
 
     # -- rendering -----------------------------------------------------------
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Looking the styles up costs more than drawing the lines: do it again
+        # only when focus or the theme changed.
+        key = (self.has_focus, self.app.theme)
+        if key != self._styles_key:
+            self._styles = {
+                name: self.get_component_rich_style(name)
+                for name in self.COMPONENT_CLASSES
+            }
+            self._base_style = self.rich_style
+            self._styles_key = key
+            self._lines.clear()
+        return super().render_lines(crop)
+
+    def _forget_rows(self) -> None:
+        """Drop fetched rows and drawn lines: the view or its rows changed."""
+        self._block_rows = None
+        self._lines.clear()
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         columns = self._columns_for(width)
         if y == 0:
             return self._line(
                 [(fit(c.title, c.width, right=c.right), None) for c in columns],
-                self.get_component_rich_style("row-table--header"),
+                self._styles["row-table--header"],
                 width,
             )
         if self.view is None or self.view.height == 0:
             if y == 1:
                 message = "loading…" if self.view is None else "no rows match"
-                style = self.get_component_rich_style("row-table--empty")
+                style = self._styles["row-table--empty"]
                 return self._line([(" " + message, None)], style, width)
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style)
 
         position = self.top + y - 1
-        rows = self._visible_rows()
-        index = position - self.top
-        if not 0 <= index < len(rows):
-            return Strip.blank(width, self.rich_style)
-        return self._row_line(rows[index], position == self.cursor, columns, width)
+        if position >= self.view.height:
+            return Strip.blank(width, self._base_style)
+        key = (position, position == self.cursor)
+        line = self._lines.get(key)
+        if line is None:
+            line = self._row_line(self._row_at(position), key[1], columns, width)
+            self._lines[key] = line
+        return line
 
     def _row_line(
         self,
@@ -311,14 +360,14 @@ class RowTable(Widget, can_focus=True):
         columns: tuple[Column, ...],
         width: int,
     ) -> Strip:
-        style = self.rich_style
+        style = self._base_style
         if row["action"] == "exclude":
-            style += self.get_component_rich_style("row-table--excluded")
+            style += self._styles["row-table--excluded"]
         elif row["action"] not in (None, "none"):
-            style += self.get_component_rich_style("row-table--resolved")
+            style += self._styles["row-table--resolved"]
         if is_cursor:
-            style += self.get_component_rich_style("row-table--cursor")
-        mark_style = self.get_component_rich_style("row-table--mark")
+            style += self._styles["row-table--cursor"]
+        mark_style = self._styles["row-table--mark"]
 
         cells: list[tuple[str, Style | None]] = []
         for column in columns:
@@ -330,26 +379,41 @@ class RowTable(Widget, can_focus=True):
     def _line(
         self, cells: list[tuple[str, Style | None]], style: Style, width: int
     ) -> Strip:
+        # Every cell is already exactly its column's width, so the line's
+        # length is known without measuring it again.
         segments: list[Segment] = []
+        length = 0
         for index, (text, extra) in enumerate(cells):
             if index:
                 segments.append(Segment(" ", style))
+                length += 1
             segments.append(Segment(text, style + extra if extra else style))
-        return Strip(segments).adjust_cell_length(width, style).crop(0, width)
+            length += cell_len(text)
+        if length < width:
+            segments.append(Segment(" " * (width - length), style))
+            return Strip(segments, width)
+        return Strip(segments, length).crop(0, width)
 
-    def _visible_rows(self) -> list[dict[str, Any]]:
+    def _row_at(self, position: int) -> dict[str, Any]:
         assert self.view is not None
-        key = (id(self.view), self.top, self.height_in_rows)
-        if key != self._window_key:
-            window = self.view.window(self.top, self.height_in_rows)
-            self._window_rows = window.to_dicts()
-            self._window_key = key
-        return self._window_rows
+        rows = self._block_rows
+        if rows is None or not (
+            self._block_start <= position < self._block_start + len(rows)
+        ):
+            page = self.height_in_rows
+            start = max(0, position - page * (FETCH_SCREENS // 2))
+            rows = self.view.window(start, page * FETCH_SCREENS).to_dicts()
+            self._block_rows, self._block_start = rows, start
+            # Keep the drawn lines of a few screens around, not of every row.
+            if len(self._lines) > 4 * page * FETCH_SCREENS:
+                self._lines.clear()
+        return rows[position - self._block_start]
 
     def _columns_for(self, width: int) -> tuple[Column, ...]:
         if width != self._columns_width:
             self._columns = layout_columns(width)
             self._columns_width = width
+            self._lines.clear()
         return self._columns
 
     # -- cursor arithmetic ---------------------------------------------------
