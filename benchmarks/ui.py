@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -47,7 +48,7 @@ def screen() -> str:
     return tmux("capture-pane", "-p", "-t", "bench")
 
 
-def wait_until(predicate, *, what: str) -> tuple[float, str]:
+def wait_until(predicate: Callable[[str], bool], *, what: str) -> tuple[float, str]:
     deadline = time.perf_counter() + TIMEOUT_SECONDS
     while time.perf_counter() < deadline:
         text = screen()
@@ -99,6 +100,16 @@ def first_paint(labeltui: str, data: Path, *extra: str) -> float:
     return painted - started
 
 
+def changed(before: str, group: int) -> Callable[[str], bool]:
+    """A test that the resolver's line differs from before in one group."""
+
+    def test(text: str) -> bool:
+        found = RESOLVER_ROW.search(text)
+        return found is not None and found.group(group) != before
+
+    return test
+
+
 def key_to_screen(key: str, presses: int) -> list[float]:
     """Milliseconds from each key press to the resolver showing another row."""
     times = []
@@ -108,10 +119,7 @@ def key_to_screen(key: str, presses: int) -> list[float]:
         sent = time.perf_counter()
         tmux("send-keys", "-t", "bench", key)
         shown, _ = wait_until(
-            lambda text, b=before.group(0): (
-                (m := RESOLVER_ROW.search(text)) is not None and m.group(0) != b
-            ),
-            what=f"{key} to move the cursor",
+            changed(before.group(0), 0), what=f"{key} to move the cursor"
         )
         times.append((shown - sent) * 1000)
     return times
@@ -131,12 +139,7 @@ def filter_change(presses: int) -> list[float]:
         assert before is not None
         sent = time.perf_counter()
         tmux("send-keys", "-t", "bench", "Enter")
-        shown, _ = wait_until(
-            lambda text, b=before.group(3): (
-                (m := RESOLVER_ROW.search(text)) is not None and m.group(3) != b
-            ),
-            what="the filtered view",
-        )
+        shown, _ = wait_until(changed(before.group(3), 3), what="the filtered view")
         times.append((shown - sent) * 1000)
     return times
 
