@@ -187,6 +187,21 @@ def test_a_changed_source_is_reported_with_both_choices(data: Path) -> None:
     assert "start a new project" in message
 
 
+def test_a_project_given_for_other_data_says_where_it_came_from(
+    data: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "shared.labeltui"
+    Workspace.open(data, project_path=project).close()
+    other = write_data(tmp_path / "other.csv", n_rows=N_ROWS + 1)
+
+    with pytest.raises(SourceChangedError) as refused:
+        Workspace.open(other, project_path=project)
+
+    message = str(refused.value)
+    assert f"was made from {data}" in message
+    assert f"{other} differs from it" in message
+
+
 def test_a_changed_source_can_be_opened_with_the_stored_copy(data: Path) -> None:
     with Workspace.open(data) as workspace:
         workspace.apply(Action("label", (1,), label="odd"))

@@ -273,3 +273,16 @@ def test_state_frame_covers_every_row(workspace: Workspace) -> None:
     assert np.array_equal(
         workspace.view(ViewQuery(sort="-confidence")).row_ids, np.arange(len(ROWS))
     )
+
+
+def test_a_window_past_the_end_is_empty_with_the_same_columns(
+    workspace: Workspace,
+) -> None:
+    view = workspace.view(ViewQuery(search="no text has this"))
+
+    assert view.height == len(view) == 0
+    window = view.window(0, 50)
+    assert window.height == 0
+    last = workspace.view(ViewQuery()).window(len(ROWS) - 1, 50)
+    assert last.height == 1
+    assert window.schema == last.schema

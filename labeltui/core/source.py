@@ -183,10 +183,16 @@ def _read_data(
         return _dataset_from_snapshot(project, source)
     if on_source_change == "new" and not from_project:
         raise _StartNewProject
+    if data_path.resolve() == Path(source.path):
+        problem = f"{data_path} {what} since the project {project.path} was made"
+    else:
+        problem = (
+            f"the project {project.path} was made from {source.path}, and "
+            f"{data_path} differs from it"
+        )
     raise SourceChangedError(
-        f"{data_path} {what} since the project {project.path} was made from it; "
-        "choose: open the project with the copy of the data it stored, or start "
-        "a new project (the old one is kept aside)",
+        f"{problem}; choose: open the project with the copy of the data it "
+        "stored, or start a new project (the old one is kept aside)",
         data_path=data_path,
         project_path=project.path,
     )
