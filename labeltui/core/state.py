@@ -147,7 +147,7 @@ class RowState:
         self._orders: dict[str, np.ndarray] = {}
         self._lower_texts: pl.Series | None = None
         self._lower_lock = threading.Lock()
-        self._order_lock = threading.Lock()
+        self._order_locks = {sort: threading.Lock() for sort in SORTS}
         self.clear_analysis()
 
     # -- labels -----------------------------------------------------------------
@@ -209,8 +209,8 @@ class RowState:
         self._outlier_score = np.full(n, np.nan, dtype=np.float32)
         self._cluster = np.full(n, -1, dtype=np.int32)
         self._ambiguous = np.zeros(n, dtype=bool)
-        with self._order_lock:
-            for sort in ("confidence", "-confidence", "label_quality", "outlier_score"):
+        for sort in ("confidence", "-confidence", "label_quality", "outlier_score"):
+            with self._order_locks[sort]:
                 self._orders.pop(sort, None)
 
     # -- reading ------------------------------------------------------------------
@@ -448,7 +448,9 @@ class RowState:
 
     def _order(self, sort: str) -> np.ndarray:
         """Every row id in sort order, computed once per sort."""
-        with self._order_lock:
+        # One lock per sort: the text order being built in the background must
+        # not hold up a view sorted by anything else.
+        with self._order_locks[sort]:
             cached = self._orders.get(sort)
             if cached is None:
                 cached = self._orders[sort] = self._compute_order(sort)
