@@ -143,7 +143,8 @@ class AnalysisResult:
         buffer.write(len(header).to_bytes(8, "little"))
         buffer.write(header)
         for array in arrays:
-            buffer.write(memoryview(array).cast("B"))
+            if array.size:  # memoryview cannot cast an empty (k == 0) array
+                buffer.write(memoryview(array).cast("B"))
         return buffer.getvalue()
 
     @classmethod
