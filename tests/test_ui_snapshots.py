@@ -1,7 +1,8 @@
 """SVG snapshots of the labeling screen, the help screen and the label picker.
 
-Fixed terminal size, fixed data and no model, so every run draws the same
-screen. Update them on purpose with `pytest --snapshot-update`.
+Fixed terminal size, fixed data and no model run (the main screen shows a
+fixed, hand-made analysis), so every run draws the same screen. Update them on
+purpose with `pytest --snapshot-update`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ui_support import ticket_rows, write_csv
+from ui_support import fixed_analysis, ticket_rows, write_csv
 
 from labeltui.core.workspace import Workspace
 from labeltui.ui.app import LabelApp
@@ -30,9 +31,10 @@ def app_for(workspace: Workspace) -> Any:
 
 
 def test_main_screen(snap_compare: SnapCompare, workspace: Workspace) -> None:
-    # keep row 0, exclude row 1, tag row 2, then look at row 4 (markup text)
+    workspace.set_analysis(fixed_analysis(workspace))
+    # keep row 0, auto-fix row 1, tag row 2, then look at row 4 (markup text)
     assert snap_compare(
-        app_for(workspace), press=["q", "e", "n", "down"], terminal_size=(120, 40)
+        app_for(workspace), press=["q", "w", "n", "down"], terminal_size=(120, 40)
     )
 
 

@@ -6,8 +6,12 @@ import csv
 import io
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from textual.app import App
+
+from labeltui.core.analysis import AnalysisResult, input_key
+from labeltui.core.workspace import Workspace
 
 # A row whose text looks like Textual/rich markup: it must show as typed.
 MARKUP_TEXT = "[bold]not bold[/] [@click=app.quit]quit[/] [red]x[/red]"
@@ -80,3 +84,46 @@ async def shown_notice(pilot: object, app: App[object], needle: str) -> bool:
         if needle in screen_text(app):
             return True
     return False
+
+
+def fixed_analysis(workspace: Workspace) -> AnalysisResult:
+    """A made-up but complete analysis of ticket_rows(), the same on every run.
+
+    Row i suggests its topic's label with a confidence that varies with i, so
+    sorts and filters have something to order; every seventh labeled row is a
+    label issue, rows 4 and 5 (the hostile texts) are outliers, rows 10 and 15
+    are near duplicates and every sixth row is ambiguous.
+    """
+    texts = workspace.dataset.texts
+    rows = len(texts)
+    classes = LABELS
+    top_classes = np.zeros((rows, len(classes)), dtype=np.int32)
+    top_probabilities = np.zeros((rows, len(classes)), dtype=np.float32)
+    for row in range(rows):
+        first = row % len(classes)
+        order = [first] + [c for c in range(len(classes)) if c != first]
+        top_classes[row] = order
+        confidence = 0.4 + 0.5 * ((row * 7) % 11) / 10
+        rest = (1 - confidence) * np.array([0.4, 0.3, 0.2, 0.1])
+        top_probabilities[row] = [confidence, *rest]
+    labeled = workspace.dataset.given_labels.is_not_null().to_numpy()
+    issue = labeled & (np.arange(rows) % 7 == 0)
+    quality = np.where(labeled, np.linspace(0.1, 0.9, rows), np.nan)
+    outlier = np.isin(np.arange(rows), [4, 5])
+    cluster = np.full(rows, -1, dtype=np.int32)
+    cluster[[10, 15]] = 0
+    return AnalysisResult(
+        classes=classes,
+        top_classes=top_classes,
+        top_probabilities=top_probabilities,
+        label_quality=quality.astype(np.float32),
+        is_label_issue=issue,
+        outlier_score=np.where(outlier, 0.05, 0.8).astype(np.float32),
+        is_outlier=outlier,
+        near_duplicate_cluster=cluster,
+        is_ambiguous=np.arange(rows) % 6 == 1,
+        cv_accuracy=0.875,
+        notes=(),
+        input_key=input_key(texts, workspace.training_labels()),
+        seconds=1.0,
+    )

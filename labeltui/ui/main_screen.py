@@ -174,9 +174,13 @@ class MainScreen(Screen[None]):
         self._show_header()
         self.refresh_view(row_id=row_id)
 
-    def refresh_view(self, *, row_id: int | None = None) -> None:
-        """Re-run the view query, keeping the cursor on row_id when possible."""
-        if row_id is None:
+    def refresh_view(self, *, row_id: int | None = None, to_top: bool = False) -> None:
+        """Re-run the view query, keeping the cursor on row_id when possible.
+
+        With to_top the cursor goes to the first row instead: after a filter or
+        sort change a person reads the new view from its top.
+        """
+        if row_id is None and not to_top:
             row_id = self.table.cursor_row_id
         self.view = self.workspace.view(self.query_state)
         counts = (
@@ -185,7 +189,7 @@ class MainScreen(Screen[None]):
             else self.workspace.filter_counts(self.query_state)
         )
         self.query_one(FilterSidebar).show(self.query_state, counts)
-        self.table.set_view(self.view, row_id=row_id)
+        self.table.set_view(self.view, row_id=row_id, position=0 if to_top else None)
 
     def _show_header(self) -> None:
         name = self.workspace.dataset.path.name
@@ -308,7 +312,7 @@ class MainScreen(Screen[None]):
     def set_query(self, **changes: object) -> None:
         """Change the view query and show the new view."""
         self.query_state = dataclasses.replace(self.query_state, **changes)
-        self.refresh_view()
+        self.refresh_view(to_top=True)
 
     def toggle_flag(self, flag: str | None) -> None:
         """Turn a flag filter on or off; None (All) clears every flag."""

@@ -132,6 +132,9 @@ class HeaderLine(Static):
         self.update(line)
 
 
+# Flags worth listing in the resolver, as the sidebar names them.
+FINDINGS = frozenset({"label_issue", "outlier", "near_duplicate", "ambiguous"})
+
 # The resolver lists the likeliest labels three to a line (two below this
 # width), so the nine take three lines at most sizes.
 THREE_PER_LINE_WIDTH = 72
@@ -169,8 +172,9 @@ class Resolver(Static):
             body.append("none yet", style="dim")
         else:
             body.append_text(plain(detail.suggestion, "bold"))
-            body.append(f" {detail.confidence:.0%}")
-        flags = [f for f in detail.flags if f not in ("labeled", "unlabeled")]
+            body.append(f" {_percent(detail.confidence)}")
+        # Labeled and resolved are already said above; list only the findings.
+        flags = sorted(detail.flags & FINDINGS)
         if flags:
             body.append("   flags: " + ", ".join(flags), style="italic")
         body.append("\n")
@@ -206,5 +210,13 @@ def _top_labels(top: tuple[tuple[str, float], ...], width: int) -> Text:
         if cell_len(name) > name_cells:
             name = set_cell_size(name, name_cells - 1) + "…"
         text.append(" " + set_cell_size(name, name_cells))
-        text.append(f"{probability:>4.0%} ", style="dim")
+        text.append(f"{_percent(probability):>4} ", style="dim")
     return text
+
+
+# Below half a percent a probability shows as "<1%" rather than "0%".
+SMALLEST_PERCENT = 0.005
+
+
+def _percent(probability: float) -> str:
+    return "<1%" if probability < SMALLEST_PERCENT else f"{probability:.0%}"

@@ -237,15 +237,17 @@ class RowTable(Widget, can_focus=True):
             return None
         return int(self.view.row_ids[position])
 
-    def set_view(self, view: View, *, row_id: int | None = None) -> None:
-        """Show a new view, keeping the cursor on row_id when it is in the view.
-
-        When row_id is not in the view the cursor keeps its position (clamped).
-        """
+    def set_view(
+        self, view: View, *, row_id: int | None = None, position: int | None = None
+    ) -> None:
+        """Show a new view with the cursor on row_id when it is in the view,
+        else at position, else where it was (clamped to the view)."""
         self.view = view
         self._forget_rows()
-        position = view.position_of(row_id) if row_id is not None else None
-        self._place_cursor(self.cursor if position is None else position)
+        found = view.position_of(row_id) if row_id is not None else None
+        if found is None:
+            found = self.cursor if position is None else position
+        self._place_cursor(found)
         self.refresh()
         self._cursor_changed()
 
