@@ -92,6 +92,7 @@ BATCH_ACTIONS = 5
 VIEW_REPEATS = 5
 SEED = 0
 REOPEN_RUNS = 3
+SEARCH_WORDS = ("refund", "exchange", "blocked", "verify", "currency", "stolen")
 
 REOPEN_CHILD = """
 import sys, time
@@ -239,7 +240,6 @@ def main() -> None:
         "view: unlabeled, by confidence": ViewQuery(
             flags=frozenset({"unlabeled"}), sort="confidence"
         ),
-        "view: search 'refund', by row": ViewQuery(search="refund"),
         "view: given label + min confidence, by quality": ViewQuery(
             given_label="intent_05", min_confidence=0.02, sort="label_quality"
         ),
@@ -252,6 +252,32 @@ def main() -> None:
             for _ in range(VIEW_REPEATS)
         ]
         report(f"{name} (first {cold:.0f} ms)", warm, 150)
+    # Searches for unrelated words scan every text; typing a word letter by
+    # letter searches only the rows the previous letters matched.
+    report(
+        "view: search a new word, by -confidence",
+        [
+            timed(
+                lambda w=word: workspace.view(
+                    ViewQuery(search=w, sort="-confidence")
+                ).window(0, 50)
+            )
+            for word in SEARCH_WORDS
+        ],
+        150,
+    )
+    report(
+        "view: search while typing 'pending'",
+        [
+            timed(
+                lambda w="pending"[:n]: workspace.view(ViewQuery(search=w)).window(
+                    0, 50
+                )
+            )
+            for n in range(1, len("pending") + 1)
+        ],
+        150,
+    )
     report(
         "filter_counts (all flags)",
         [timed(lambda: workspace.filter_counts(ViewQuery())) for _ in range(5)],

@@ -286,3 +286,17 @@ def test_a_window_past_the_end_is_empty_with_the_same_columns(
     last = workspace.view(ViewQuery()).window(len(ROWS) - 1, 50)
     assert last.height == 1
     assert window.schema == last.schema
+
+
+def test_search_narrows_and_widens_as_the_needle_changes(
+    workspace: Workspace,
+) -> None:
+    def found(search: str) -> list[int]:
+        return workspace.view(ViewQuery(search=search)).row_ids.tolist()
+
+    assert found("ca") == [0, 1, 2, 4, 5]
+    assert found("car") == [0, 1, 2, 4]
+    assert found("card h") == [2]
+    assert found("card") == [0, 1, 2, 4]
+    assert found("CANCEL") == [5]
+    assert workspace.filter_counts(ViewQuery(search="cancel"))["all"] == 1

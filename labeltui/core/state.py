@@ -147,6 +147,7 @@ class RowState:
         self._orders: dict[str, np.ndarray] = {}
         self._lower_texts: pl.Series | None = None
         self._lower_lock = threading.Lock()
+        self._last_search: tuple[str, np.ndarray] | None = None
         self._order_locks = {sort: threading.Lock() for sort in SORTS}
         self.clear_analysis()
 
@@ -404,9 +405,7 @@ class RowState:
             if name is not None:
                 masks.append(codes == self._code_of.get(name, _UNKNOWN_LABEL))
         if query.search:
-            needle = query.search.lower()
-            found = self._lowercase_texts().str.contains(needle, literal=True)
-            masks.append(found.to_numpy())
+            masks.append(self._search_mask(query.search.lower()))
         if query.min_confidence is not None:
             masks.append(self._confidence >= query.min_confidence)
         if query.max_confidence is not None:
@@ -483,6 +482,28 @@ class RowState:
             .to_numpy()
             .astype(np.int64)
         )
+
+    def _search_mask(self, needle: str) -> np.ndarray:
+        """Rows whose lowercased text contains needle (itself lowercase).
+
+        The last answer is kept: a view and its filter counts ask the same
+        question, and while a person types, each longer needle can only match
+        rows the shorter one matched, so only those are searched.
+        """
+        last = self._last_search
+        if last is not None and last[0] == needle:
+            return last[1]
+        texts = self._lowercase_texts()
+        if last is not None and last[0] in needle:
+            candidates = np.flatnonzero(last[1])
+            found = np.zeros(self.n_rows, dtype=bool)
+            hits = texts.gather(candidates).str.contains(needle, literal=True)
+            found[candidates[hits.to_numpy()]] = True
+        else:
+            found = texts.str.contains(needle, literal=True).to_numpy()
+        found.setflags(write=False)
+        self._last_search = (needle, found)
+        return found
 
     def _lowercase_texts(self) -> pl.Series:
         with self._lower_lock:
