@@ -168,6 +168,23 @@ def test_a_file_that_is_not_a_project_is_refused(data: Path, tmp_path: Path) -> 
         Workspace.open(data, project_path=impostor)
 
 
+def test_another_programs_database_is_left_alone(data: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.labeltui"
+    with sqlite3.connect(other) as db:
+        db.execute("CREATE TABLE notes (body TEXT)")
+    db.close()
+
+    with pytest.raises(UserError, match="not a labeltui project"):
+        Workspace.open(data, project_path=other)
+
+    with sqlite3.connect(other) as db:
+        tables = db.execute("SELECT name FROM sqlite_master").fetchall()
+        journal = db.execute("PRAGMA journal_mode").fetchone()
+    db.close()
+    assert tables == [("notes",)]
+    assert journal == ("delete",)
+
+
 def change_one_character(path: Path) -> None:
     content = path.read_bytes()
     path.write_bytes(content.replace(b"number 7", b"number X"))

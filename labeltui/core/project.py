@@ -171,6 +171,10 @@ class Project:
                     f"{version}; this one knows up to {SCHEMA_VERSION}); upgrade "
                     "labeltui to open it"
                 )
+            self._db.execute("PRAGMA journal_mode = WAL")
+            # FULL: the WAL is synced at every commit, so a returned action
+            # survives even a power loss, not only a killed process.
+            self._db.execute("PRAGMA synchronous = FULL")
             with self._transaction():
                 # executescript would commit early; run the statements singly.
                 for statement in _SCHEMA.split(";"):
@@ -190,10 +194,18 @@ class Project:
             raise
 
     def _schema_version(self) -> int | None:
-        exists = self._db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
-        ).fetchone()
-        if not exists:
+        tables = {
+            name
+            for (name,) in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+            )
+        }
+        if "meta" not in tables:
+            if tables:
+                # Another program's database: never add our tables to it.
+                raise UserError(
+                    f"{self.path} is a database, but not a labeltui project"
+                )
             return None
         value = self._get_meta("schema_version")
         return None if value is None else int(value)
@@ -438,10 +450,9 @@ class _Transaction:
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are opened explicitly, one per action.
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("PRAGMA journal_mode = WAL")
-    # FULL: the WAL is synced at every commit, so a returned action survives
-    # even a power loss, not only a killed process.
-    connection.execute("PRAGMA synchronous = FULL")
+    # Reading the schema fails here, before anything is written, when the file
+    # is not a database at all.
+    connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
     return connection
 
 
