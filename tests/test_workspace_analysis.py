@@ -184,3 +184,34 @@ def test_an_analysis_of_other_data_is_refused(data: Path, tmp_path: Path) -> Non
         result = build_result(workspace)
     with Workspace.open(other) as workspace, pytest.raises(ValueError):
         workspace.set_analysis(result)
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        Action("label", (0, 1, 2, 3, 4, 5), label="refund"),
+        Action("auto_fix", (0, 1, 2, 3, 4, 5)),
+        Action("keep", (0, 1, 2, 3, 4, 5)),
+        Action("exclude", (0, 1, 2, 3, 4, 5)),
+        Action("tag", (0, 1, 2, 3, 4, 5), tag="needs_review"),
+        Action("untag", (0, 1, 2, 3, 4, 5), tag="needs_review"),
+    ],
+    ids=lambda action: action.kind,
+)
+def test_every_action_undoes_and_redoes_exactly(
+    workspace: Workspace, action: Action
+) -> None:
+    workspace.apply(Action("label", (0, 2), label="card_arrival"))
+    workspace.apply(Action("tag", (0, 5), tag="needs_review"))
+    workspace.apply(Action("tag", (5,), tag="odd"))
+    workspace.apply(Action("exclude", (3,)))
+    before = workspace.state_frame()
+
+    workspace.apply(action)
+    after = workspace.state_frame()
+    assert not after.equals(before)
+
+    assert workspace.undo() is not None
+    assert workspace.state_frame().equals(before)
+    assert workspace.redo() is not None
+    assert workspace.state_frame().equals(after)
