@@ -121,12 +121,7 @@ class Workspace:
             tag_names=project.tag_names(),
         )
 
-        # Replay the action log. The given labels were coded above, so stored
-        # codes are valid unless the project and the data do not belong together.
-        for stored in project.done_actions():
-            if not self._state.fits(stored.changes):
-                raise UserError(f"project {project.path} does not match the data")
-            self._state.write(stored.changes, after=True)
+        self._replay()
         self._load_cached_analysis()
 
         # Off the caller's thread: the first text search or text sort would
@@ -134,6 +129,24 @@ class Workspace:
         threading.Thread(
             target=self._state.warm_up, name="labeltui-warm-up", daemon=True
         ).start()
+
+    def _replay(self) -> None:
+        """Bring every row to its state after the actions in effect.
+
+        Each row takes the after-values of the last action that touched it, so
+        the whole log is applied in one vectorised step.
+        """
+        logged = [stored.changes for stored in self._project.done_actions()]
+        if not logged:
+            return
+        changes = np.concatenate(logged)
+        # The given labels were coded first, so stored codes are valid unless the
+        # project and the data do not belong together.
+        if not self._state.fits(changes):
+            raise UserError(f"project {self.project_path} does not match the data")
+        newest_first = changes[::-1]
+        _, last = np.unique(newest_first["row"], return_index=True)
+        self._state.write(newest_first[last], after=True)
 
     @classmethod
     def open(
