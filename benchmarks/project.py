@@ -181,8 +181,8 @@ def main() -> None:
     workdir.mkdir(parents=True, exist_ok=True)
     data = workdir / f"bench-{args.rows}.csv"
     project = data.with_suffix(".labeltui")
-    for leftover in workdir.glob(f"{data.stem}*.labeltui*"):
-        leftover.unlink()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{project}{suffix}").unlink(missing_ok=True)
     if not data.exists():
         print(f"writing {args.rows:,} rows to {data}")
         make_data(data, args.rows)
