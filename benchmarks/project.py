@@ -17,6 +17,7 @@ Run: python benchmarks/project.py [--rows N] [--workdir DIR]
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -307,6 +308,8 @@ def main() -> None:
         "target <= 3 s)"
     )
     print(f"project file: {project.stat().st_size / 1e6:.0f} MB")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory of this process (data, workspace, analysis): {peak:.0f} MB")
 
 
 if __name__ == "__main__":
