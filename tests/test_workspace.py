@@ -300,3 +300,7 @@ def test_search_narrows_and_widens_as_the_needle_changes(
     assert found("card") == [0, 1, 2, 4]
     assert found("CANCEL") == [5]
     assert workspace.filter_counts(ViewQuery(search="cancel"))["all"] == 1
+    # Few enough matches that the longer needles search only them.
+    assert found("cancel the") == [5]
+    assert found("cancel thx") == []
+    assert found("the") == [4, 5]

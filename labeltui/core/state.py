@@ -66,6 +66,11 @@ STATE_COLUMNS = (
 # ones compute (once) the text order of every row, about 0.6 s for 1M rows here.
 SUBSET_TEXT_SORT_MAX = 200_000
 
+# A longer needle searches only the rows the shorter one matched when they are
+# at most this share of all rows; gathering more texts costs about as much as
+# searching them all.
+NARROW_SEARCH_MAX_SHARE = 0.25
+
 # Tags are joined with this in outputs, so a tag may not contain it.
 TAG_SEPARATOR = ";"
 
@@ -494,8 +499,12 @@ class RowState:
         if last is not None and last[0] == needle:
             return last[1]
         texts = self._lowercase_texts()
+        candidates = None
         if last is not None and last[0] in needle:
             candidates = np.flatnonzero(last[1])
+            if len(candidates) > NARROW_SEARCH_MAX_SHARE * self.n_rows:
+                candidates = None
+        if candidates is not None:
             found = np.zeros(self.n_rows, dtype=bool)
             hits = texts.gather(candidates).str.contains(needle, literal=True)
             found[candidates[hits.to_numpy()]] = True
