@@ -327,3 +327,28 @@ def test_project_lock_is_held_by_the_open_project(tmp_path: Path) -> None:
     with Project.open(path), pytest.raises(UserError, match=f"pid {os.getpid()}"):
         Project.open(path)
     Project.open(path).close()
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("chattr") is None,
+    reason="making a file unwritable under an open SQLite needs root and chattr",
+)
+def test_a_failed_write_changes_nothing_and_says_so(data: Path) -> None:
+    with Workspace.open(data) as workspace:
+        workspace.apply(Action("label", (0,), label="first"))
+        wal = Path(f"{workspace.project_path}-wal")
+        subprocess.run(["chattr", "+i", str(wal)], check=True)
+        try:
+            with pytest.raises(UserError, match="could not save the action"):
+                workspace.apply(Action("label", (1,), label="lost"))
+        finally:
+            subprocess.run(["chattr", "-i", str(wal)], check=True)
+
+        assert workspace.row_detail(1).action == "none"
+        assert "lost" not in workspace.labels
+        workspace.apply(Action("label", (1,), label="second"))
+
+    with Workspace.open(data) as workspace:
+        assert workspace.row_detail(0).final_label == "first"
+        assert workspace.row_detail(1).final_label == "second"
+        assert "lost" not in workspace.labels
