@@ -249,6 +249,28 @@ CLOSERS = [
     " Cheers",
     " ASAP please",
 ]
+# A sentence of context before the request, as people write: it makes two
+# messages built on the same request read as different messages.
+CONTEXTS = [
+    "",
+    "",
+    "",
+    "",
+    "I've been a customer for years. ",
+    "This is my second message about this. ",
+    "Sorry if this is the wrong place to ask. ",
+    "I tried the help page first. ",
+    "Your chat bot couldn't answer this. ",
+    "Ordered last Tuesday on the website. ",
+    "Quick question. ",
+    "I'm writing from my partner's account. ",
+    "Really frustrated right now. ",
+    "Bought this as a birthday present. ",
+    "Not sure who else to ask. ",
+    "I called yesterday but nobody picked up. ",
+    "First time ordering from you. ",
+    "Using the app on my phone. ",
+]
 CHANNELS = ["email", "chat", "chat", "app", "phone transcript"]
 
 
@@ -262,9 +284,14 @@ def fill(template: str, rng: random.Random) -> str:
 def dress(text: str, rng: random.Random) -> str:
     """Add the noise of real messages: greetings, sign-offs, case and typos."""
     opener = rng.choice(OPENERS)
-    if opener and not text.startswith(("I ", "I'")):
-        text = text[0].lower() + text[1:]
-    text = opener + text + rng.choice(CLOSERS)
+    context = rng.choice(CONTEXTS)
+    # After "Hi, " a sentence goes on in lower case; after "Hey there. " it starts anew.
+    if opener.endswith(", "):
+        if context and not context.startswith("I"):
+            context = context[0].lower() + context[1:]
+        elif not context and not text.startswith(("I ", "I'")):
+            text = text[0].lower() + text[1:]
+    text = opener + context + text + rng.choice(CLOSERS)
     if rng.random() < 0.15:
         text = text.lower()
     if rng.random() < 0.08 and len(text) > 12:
@@ -290,9 +317,14 @@ def make_rows(rng: random.Random) -> list[tuple[str, str | None]]:
     intents = sorted(INTENTS)
     main = ROWS - NEAR_DUPLICATES - OFF_TOPIC
     rows: list[tuple[str, str | None]] = []
-    for _ in range(main):
+    seen: set[str] = set()
+    while len(rows) < main:
         intent = rng.choice(intents)
-        rows.append((dress(fill(rng.choice(INTENTS[intent]), rng), rng), intent))
+        text = dress(fill(rng.choice(INTENTS[intent]), rng), rng)
+        # Exact repeats are left to the planted near duplicates below.
+        if text.lower() not in seen:
+            seen.add(text.lower())
+            rows.append((text, intent))
     for _ in range(NEAR_DUPLICATES):
         text, intent = rng.choice(rows[:main])
         rows.append((near_copy(text, rng), intent))
