@@ -11,7 +11,9 @@ removed; these are additions:
   by default), used by export.
 - `RowDetail` also carries `row`; `View` supports `len()`.
 - `apply` records nothing when an action changes no row (auto_fix with no
-  suggestion, keep on unlabeled rows, untag of a tag no row has).
+  suggestion, keep on unlabeled rows, untag of a tag no row has), and records
+  only the rows it could change; `undo` and `redo` return the action as
+  recorded, so its rows are those rows, in ascending order.
 - The state is held as numpy arrays of codes (see labeltui/core/state.py)
   rather than one polars frame; `View.window` builds the frame of the rows
   asked for.
