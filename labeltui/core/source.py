@@ -167,6 +167,12 @@ def _read_data(
     _check_columns(project.path, source, text_column, label_column)
     state = _source_state(data_path, source)
     if state == "same":
+        # The file is byte for byte the one the snapshot was read from, and the
+        # snapshot (Parquet) reads in half the time a CSV does.
+        stored = _dataset_from_snapshot(project, source, path=data_path)
+        if stored is not None:
+            log.info("%s is unchanged; read its copy in %s", data_path, project.path)
+            return stored
         return load_dataset(
             data_path,
             text_column=source.text_column,
@@ -180,7 +186,10 @@ def _read_data(
             f"{data_path} {what} since the project was made; showing the copy of "
             f"the data stored in {project.path}"
         )
-        return _dataset_from_snapshot(project, source)
+        stored = _dataset_from_snapshot(project, source, path=Path(source.path))
+        if stored is None:
+            raise UserError(f"project {project.path} holds no copy of its data")
+        return stored
     if on_source_change == "new" and not from_project:
         raise _StartNewProject
     if data_path.resolve() == Path(source.path):
@@ -270,15 +279,18 @@ def hash_file(path: Path) -> tuple[int, str]:
     return size, f"sha256:{digest.hexdigest()}"
 
 
-def _dataset_from_snapshot(project: Project, source: SourceInfo) -> Dataset:
+def _dataset_from_snapshot(
+    project: Project, source: SourceInfo, *, path: Path
+) -> Dataset | None:
+    """The data as stored in the project, or None if it holds no copy."""
     data = project.snapshot()
     if data is None:
-        raise UserError(f"project {project.path} holds no copy of its data")
+        return None
     frame = pl.read_parquet(io.BytesIO(data))
     given = normalise_labels(frame, source.label_column)
     texts = frame.get_column(source.text_column).cast(pl.String).fill_null("")
     return Dataset(
-        path=Path(source.path),
+        path=path,
         frame=frame,
         text_column=source.text_column,
         label_column=source.label_column,
