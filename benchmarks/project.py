@@ -134,9 +134,13 @@ def make_analysis(workspace: Workspace) -> object | None:
     n = workspace.n_rows
     classes = tuple(sorted(workspace.dataset.labels))
     k = min(9, len(classes))
-    probabilities = rng.dirichlet(np.ones(len(classes)), size=n).astype(np.float32)
-    top = np.argsort(-probabilities, axis=1)[:, :k].astype(np.int32)
-    top_p = np.take_along_axis(probabilities, top, axis=1)
+    # k distinct classes per row (a random start, then the next k - 1), with
+    # falling probabilities; no dense (rows x classes) matrix, which would
+    # dwarf the workspace in the memory figure.
+    start = rng.integers(0, len(classes), size=(n, 1))
+    top = ((start + np.arange(k)) % len(classes)).astype(np.int32)
+    shares = rng.dirichlet(np.ones(k + 1), size=n).astype(np.float32)
+    top_p = -np.sort(-shares, axis=1)[:, :k]
     labeled = workspace.dataset.given_labels.is_not_null().to_numpy()
     quality = np.where(labeled, rng.random(n), np.nan).astype(np.float32)
     return AnalysisResult(
