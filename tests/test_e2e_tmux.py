@@ -158,3 +158,29 @@ def test_resolve_rows_quit_and_export(
     assert by_row[labeled_row]["action"] == "keep"
     assert by_row[labeled_row]["final_label"] == given[label_column][labeled_row]
     assert list(exported.columns[: given.width]) == given.columns
+
+
+def test_changed_data_asks_once_in_the_terminal(
+    terminal: Terminal, data_path: Path, tmp_path: Path
+) -> None:
+    labeltui = labeltui_command()
+    env = f"LABELTUI_LOG_DIR={shlex.quote(str(tmp_path))} TERM=xterm-256color"
+    command = (
+        f"env {env} {shlex.quote(labeltui)} {shlex.quote(str(data_path))} --no-model"
+    )
+    terminal.start(f"{command}; {command}; echo labeltui-exit=$?; sleep 600")
+    terminal.wait_for("row 0  ·  1 of")
+    terminal.keys("e")  # exclude row 0: saved in the project
+    terminal.wait_for("1 resolved")
+
+    # Change the data file behind the project's back, then quit: the same
+    # command runs again and must ask what to do.
+    with data_path.open("a", encoding="utf-8") as handle:
+        handle.write("T999999,2026-03-09 10:00,email,a new message,\n")
+    terminal.keys("C-q")
+    terminal.wait_for("[s] open with the stored snapshot")
+    terminal.keys("s", "Enter")
+    screen = terminal.wait_for("row 0  ·  1 of")
+    assert "1 resolved" in screen  # the project kept its actions
+    terminal.keys("C-q")
+    terminal.wait_for("labeltui-exit=0")

@@ -38,6 +38,16 @@ FLAG_FILTERS = (
     FlagFilter("Resolved", "resolved"),
 )
 
+# Short names of the sorts, for the sidebar (the sort dialog says more).
+SORT_NAMES = {
+    "row": "row",
+    "confidence": "confidence ↑",
+    "-confidence": "confidence ↓",
+    "label_quality": "label quality ↑",
+    "outlier_score": "outlier score ↑",
+    "text": "text A-Z",
+}
+
 # Option ids of the sidebar rows that are not flags.
 GIVEN_OPTION = "given"
 SUGGESTED_OPTION = "suggested"
@@ -98,7 +108,9 @@ class FilterSidebar(OptionList):
             SEARCH_OPTION,
             _setting("search", f'"{query.search}"' if query.search else None, "none"),
         )
-        self.replace_option_prompt(SORT_OPTION, _setting("sort", query.sort, "row"))
+        self.replace_option_prompt(
+            SORT_OPTION, _setting("sort", SORT_NAMES.get(query.sort, query.sort), "")
+        )
 
 
 def _setting(name: str, value: str | None, default: str) -> Text:
