@@ -11,6 +11,7 @@ on the out-of-fold probabilities. scikit-learn and cleanlab are imported inside
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import json
 import logging
@@ -226,6 +227,7 @@ def analyze(
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
     from threadpoolctl import threadpool_limits
 
+    _import_model_stack()
     # One BLAS thread: the products here are small, and threaded BLAS on a busy
     # two-core machine ran the classifier six times slower than a single thread.
     with threadpool_limits(limits=BLAS_THREADS):
@@ -359,6 +361,25 @@ def _analyze(
         input_key=key,
         seconds=seconds,
     )
+
+
+_MODEL_STACK = (
+    "cleanlab.filter",
+    "cleanlab.rank",
+    "scipy.optimize",
+    "sklearn.feature_extraction.text",
+    "sklearn.linear_model",
+)
+
+
+def _import_model_stack() -> None:
+    """Load scikit-learn, SciPy and cleanlab (and so their BLAS libraries).
+
+    threadpool_limits only reaches libraries already loaded when it is entered;
+    one loaded later inside the limited block would run with every thread.
+    """
+    for module in _MODEL_STACK:
+        importlib.import_module(module)
 
 
 def _can_train(y: np.ndarray, n_classes: int) -> bool:

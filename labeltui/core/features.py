@@ -71,7 +71,7 @@ class TextFeatures:
 def text_features(
     texts: list[str],
     *,
-    dimensions: int = EMBEDDING_DIMENSIONS,
+    dimensions: int | None = None,
     random_state: int = 0,
     cancel: threading.Event | None = None,
 ) -> TextFeatures | None:
@@ -79,8 +79,8 @@ def text_features(
 
     Args:
         texts: The text of every row.
-        dimensions: The most dimensions of the embedding; fewer when the data
-            is too small to support them.
+        dimensions: The most dimensions of the embedding (default
+            EMBEDDING_DIMENSIONS); fewer when the data is too small for them.
         random_state: Seed of the randomized SVD.
         cancel: Checked between steps; when set, None is returned.
 
@@ -101,7 +101,11 @@ def text_features(
 
     if cancel is not None and cancel.is_set():
         return None
-    embedding = _embed(tfidf, dimensions=dimensions, random_state=random_state)
+    embedding = _embed(
+        tfidf,
+        dimensions=dimensions or EMBEDDING_DIMENSIONS,
+        random_state=random_state,
+    )
     return TextFeatures(tfidf=tfidf, embedding=embedding)
 
 

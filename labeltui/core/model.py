@@ -3,8 +3,8 @@
 Labeled rows get out-of-fold probabilities from stratified K-fold cross
 validation, so a row's own label never takes part in its score. Unlabeled rows
 get probabilities from a model fitted on every labeled row. The strength of the
-L2 penalty is chosen by out-of-fold log loss, and a single temperature fitted
-on the out-of-fold scores makes the confidences mean what they say.
+L2 penalty is chosen by out-of-fold Brier score, and a single temperature
+fitted on the out-of-fold scores makes the confidences mean what they say.
 
 scikit-learn is imported inside the functions so that importing this module
 stays cheap.
@@ -27,10 +27,11 @@ log = logging.getLogger(__name__)
 # rows per class, fewer folds starve the fold models, more folds cost time.
 MAX_FOLDS = 5
 
-# Inverse L2 penalty strengths tried, weakest penalty last. The features are
-# scaled to unit variance per dimension, so these values carry over between
-# data sets; the winner is picked by out-of-fold log loss, never fixed here.
-REGULARISATION_GRID = (0.03, 0.1, 0.3, 1.0)
+# Inverse L2 penalty strengths tried, weakest penalty last, a factor of about 3
+# apart. The features are scaled to unit variance per dimension, so the range
+# carries over between data sets; the winner is picked by out-of-fold Brier
+# score, never fixed here.
+REGULARISATION_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 # lbfgs stops when the largest gradient entry falls below this. Probabilities
 # stop moving in the third decimal well before the default 1e-4.
@@ -43,9 +44,6 @@ TEMPERATURE_BOUNDS = (0.05, 20.0)
 # Rows predicted per block, so that a million rows with hundreds of classes
 # never hold a full probability matrix in memory at once.
 PREDICT_BLOCK_ROWS = 50_000
-
-# Probabilities are clipped away from zero before taking logarithms.
-PROBABILITY_FLOOR = 1e-12
 
 
 class ModelCancelled(Exception):
@@ -232,12 +230,21 @@ def _out_of_fold_logits(
 def _choose(
     logits: dict[float, np.ndarray], y: np.ndarray, rows: np.ndarray
 ) -> tuple[float, float]:
-    """Pick the penalty and temperature with the lowest out-of-fold log loss."""
+    """Pick the penalty and temperature with the lowest out-of-fold Brier score.
+
+    The Brier score is a proper scoring rule like log loss, but bounded: a few
+    wrong given labels (which get near-zero probability) cannot dominate it.
+    Fitted by log loss, the temperature was pulled up by those rows and every
+    confidence came out too low (calibration error 0.06 against 0.01).
+    """
     best = (np.inf, REGULARISATION_GRID[0], 1.0)
     for c, values in logits.items():
         temperature, loss = _fit_temperature(values[rows], y[rows])
         log.debug(
-            "C=%s: out-of-fold log loss %.4f at temperature %.3f", c, loss, temperature
+            "C=%s: out-of-fold Brier score %.4f at temperature %.3f",
+            c,
+            loss,
+            temperature,
         )
         if loss < best[0]:
             best = (loss, c, temperature)
@@ -248,13 +255,17 @@ def _fit_temperature(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     from scipy.optimize import minimize_scalar
 
     def loss(log_temperature: float) -> float:
-        probabilities = _softmax(logits / np.exp(log_temperature))
-        picked = probabilities[np.arange(len(y)), y]
-        return float(-np.mean(np.log(np.maximum(picked, PROBABILITY_FLOOR))))
+        return _brier(_softmax(logits / np.exp(log_temperature)), y)
 
     low, high = np.log(TEMPERATURE_BOUNDS)
     result = minimize_scalar(loss, bounds=(low, high), method="bounded")
     return float(np.exp(result.x)), float(result.fun)
+
+
+def _brier(probabilities: np.ndarray, y: np.ndarray) -> float:
+    """The multiclass Brier score: mean squared distance to the one-hot label."""
+    picked = probabilities[np.arange(len(y)), y]
+    return float(np.mean(np.sum(probabilities**2, axis=1) - 2 * picked + 1))
 
 
 def _new_model(c: float, *, warm_start: bool = False) -> object:
