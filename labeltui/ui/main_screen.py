@@ -50,6 +50,9 @@ log = logging.getLogger(__name__)
 # the table keeps a readable text column in an 80-column terminal.
 NARROW_SCREEN = 110
 
+# Below this terminal height the resolver gives up lines to the table.
+SHORT_SCREEN = 30
+
 # Wait this long after the last keystroke in the search box before filtering:
 # long enough to skip the keystrokes of a word typed quickly, short enough to
 # feel live.
@@ -89,7 +92,7 @@ class MainScreen(Screen[None]):
             Binding(
                 digit,
                 f"apply_top({digit})",
-                "Likeliest label" if digit == "1" else f"Likeliest label {digit}",
+                "Top labels" if digit == "1" else f"Likeliest label {digit}",
                 show=digit == "1",
                 key_display="1-9" if digit == "1" else None,
             )
@@ -130,12 +133,13 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="search the text (enter: done)", id="search")
                 yield RowTable(on_cursor=self._show_current_row, id="table")
                 yield Resolver(id="resolver")
-        yield Footer(compact=True)
+        # ctrl+p is in the help screen; the footer's room goes to labeling keys.
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
         self.query_one("#model-bar").display = False
-        self._apply_screen_width(self.app.size.width)
+        self._apply_screen_size()
         self.refresh_all()
         self.query_one(RowTable).focus()
         if self.workspace.notice:
@@ -156,10 +160,12 @@ class MainScreen(Screen[None]):
             self._show_header()
 
     def on_resize(self) -> None:
-        self._apply_screen_width(self.app.size.width)
+        self._apply_screen_size()
 
-    def _apply_screen_width(self, width: int) -> None:
+    def _apply_screen_size(self) -> None:
+        width, height = self.app.size
         self.set_class(width < NARROW_SCREEN, "narrow")
+        self.set_class(height < SHORT_SCREEN, "short")
 
     # -- showing state -------------------------------------------------------
 

@@ -174,7 +174,7 @@ class Resolver(Static):
         body.append(f"  ·  {position + 1:,} of {view_height:,} in view", style="dim")
         body.append(f"  ·  {_outcome(detail)}\n")
         body.append_text(plain(detail.text, keep_newlines=True))
-        body.append("\n\ngiven: ")
+        body.append("\ngiven: ")
         if detail.given_label is None:
             body.append("- (unlabeled)", style="dim")
         else:
