@@ -50,6 +50,14 @@ log = logging.getLogger(__name__)
 # the table keeps a readable text column in an 80-column terminal.
 NARROW_SCREEN = 110
 
+# The sidebar is an OptionList: its keys are Textual's, described here in the
+# words of this screen for the help.
+SIDEBAR_KEYS = [
+    ("up/down", "choose a filter"),
+    ("enter", "turn it on or off (filters combine; All clears them)"),
+    ("esc", "back to the table"),
+]
+
 # Below this terminal height the resolver gives up lines to the table.
 SHORT_SCREEN = 30
 
@@ -565,6 +573,7 @@ class MainScreen(Screen[None]):
                         description = f"{binding.description}: {binding.tooltip}"
                 rows.append((key, description))
             sections.append((title, rows))
+        sections.insert(2, ("In the filter sidebar (f)", SIDEBAR_KEYS))
         return sections
 
     @staticmethod
