@@ -219,22 +219,29 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        body = Text()
-        for title, rows in self.sections:
-            body.append(f"{title}\n", style="bold underline")
-            key_width = max((len(key) for key, _ in rows), default=0) + 2
-            for key, description in rows:
-                body.append(f"  {key:<{key_width}}", style="bold")
-                body.append(f"{description}\n")
-            body.append("\n")
-        body.rstrip()
+        # The first section (the resolving keys) on the left, the rest on the
+        # right, so that every key fits on a 40-line screen.
         with Vertical(classes="dialog", id="help-dialog"):
             yield Label("Keys", classes="dialog-title")
-            with VerticalScroll():
-                yield Static(body, id="help-body")
+            with VerticalScroll(), Horizontal(id="help-columns"):
+                yield Static(_key_table(self.sections[:1]), classes="help-column")
+                yield Static(_key_table(self.sections[1:]), classes="help-column")
             yield Label(
                 "escape close · every action is saved at once", classes="dialog-hint"
             )
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def _key_table(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> Text:
+    body = Text()
+    for title, rows in sections:
+        body.append(f"{title}\n", style="bold underline")
+        key_width = max((len(key) for key, _ in rows), default=0) + 2
+        for key, description in rows:
+            body.append(f"  {key:<{key_width}}", style="bold")
+            body.append(f"{description}\n")
+        body.append("\n")
+    body.rstrip()
+    return body

@@ -54,7 +54,7 @@ NARROW_SCREEN = 110
 # words of this screen for the help.
 SIDEBAR_KEYS = [
     ("up/down", "choose a filter"),
-    ("enter", "turn it on or off (filters combine; All clears them)"),
+    ("enter", "turn it on or off; filters combine"),
     ("esc", "back to the table"),
 ]
 
