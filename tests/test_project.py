@@ -131,10 +131,16 @@ def test_sigkill_mid_burst_loses_no_returned_action(data: Path) -> None:
         printed += [int(number) for number in rest.split()]
     assert child.returncode == -signal.SIGKILL
 
+    assert printed == list(range(len(printed)))
     project_path = data.with_suffix(".labeltui")
     with sqlite3.connect(project_path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        logged = [label for (label,) in db.execute("SELECT label FROM actions")]
     db.close()
+    # Every action whose number was printed is in the log, in order; at most
+    # the one being applied when the kill came may follow.
+    assert logged[: len(printed)] == [f"label{number}" for number in printed]
+    assert len(logged) - len(printed) in (0, 1)
 
     with Workspace.open(data) as workspace:
         final = workspace.state_frame()["final_label"].to_list()
