@@ -100,6 +100,12 @@ class Workspace:
     """A data file, its project and the state of every row.
 
     Open with `Workspace.open`; close with `close()` or use as a context manager.
+
+    Threads: any thread may call any method (the SQLite connection is shared and
+    its transactions are serialised), but changes (apply, undo, redo,
+    set_analysis) should come from one thread at a time, and a reader running
+    during a change may see part of it. Views, windows, row details and
+    `export_workspace` read memory only, never the project file.
     """
 
     def __init__(self, dataset: Dataset, project: Project, *, notice: str | None):
