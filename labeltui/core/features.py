@@ -45,6 +45,11 @@ EMBEDDING_DIMENSIONS = 256
 # one iteration gave the same classifier accuracy as two at half the cost.
 SVD_POWER_ITERATIONS = 1
 
+# Above this many rows the singular directions are found from a random sample
+# of this many rows: enough to cover every topic of the data, and it keeps the
+# repeated sparse products of the power iteration from growing with the data.
+SVD_SAMPLE_ROWS = 20_000
+
 # Extra random directions beyond the wanted rank, the usual choice for
 # randomized range finders (the error bound needs a few more than the rank).
 SVD_OVERSAMPLES = 10
@@ -207,43 +212,55 @@ def _embed(tfidf: sp.csr_matrix, *, dimensions: int, random_state: int) -> np.nd
     Cholesky orthonormalisation: every step is a sparse product or works on a
     small (dimensions x dimensions) matrix, which here is several times faster
     than scikit-learn's randomized_svd and its Householder QR of a tall matrix.
+    On large data the directions come from a random sample of rows and every
+    row is then projected on them with one more product.
     """
     n_rows, n_terms = tfidf.shape
     rank = min(dimensions, n_rows - 1, n_terms - 1)
     if rank < 1:
         return _unit_rows(tfidf.toarray().astype(np.float32))
-    width = min(rank + SVD_OVERSAMPLES, n_rows, n_terms)
     rng = np.random.default_rng(random_state)
-    transposed = tfidf.T.tocsr()
+    sampled = n_rows > SVD_SAMPLE_ROWS
+    sample = (
+        tfidf[np.sort(rng.choice(n_rows, size=SVD_SAMPLE_ROWS, replace=False))]
+        if sampled
+        else tfidf
+    )
+    width = min(rank + SVD_OVERSAMPLES, sample.shape[0], n_terms)
+    transposed = sample.T.tocsr()
 
-    sketch = tfidf @ rng.standard_normal((n_terms, width), dtype=np.float32)
+    sketch = sample @ rng.standard_normal((n_terms, width), dtype=np.float32)
     for _ in range(SVD_POWER_ITERATIONS):
-        sketch = tfidf @ (transposed @ _orthonormal(sketch))
+        sketch = sample @ (transposed @ _orthonormal(sketch))
     basis = _orthonormal(sketch)
 
-    # basis.T @ tfidf = B; the top eigenvectors of B B.T give the singular
-    # directions within the basis, and basis @ those vectors * sigma = U S.
-    projected = np.asarray((transposed @ basis).T, dtype=np.float64)
-    eigenvalues, eigenvectors = np.linalg.eigh(projected @ projected.T)
+    # With B = basis.T @ sample, the top eigenvectors of B B.T are the singular
+    # directions within the basis: sample = basis @ vectors @ diag(sigma) @ V.T.
+    spanned = np.asarray(transposed @ basis, dtype=np.float64)
+    eigenvalues, eigenvectors = np.linalg.eigh(spanned.T @ spanned)
     top = np.argsort(eigenvalues)[::-1][:rank]
     sigma = np.sqrt(np.maximum(eigenvalues[top], 0.0))
-    embedding = basis.astype(np.float64) @ (eigenvectors[:, top] * sigma)
-    return _unit_rows(embedding.astype(np.float32))
+    if not sampled:
+        embedding = basis @ (eigenvectors[:, top] * sigma).astype(np.float32)
+        return _unit_rows(embedding)
+    safe_sigma = np.where(sigma > 0, sigma, 1.0)
+    directions = (spanned @ (eigenvectors[:, top] / safe_sigma)).astype(np.float32)
+    return _unit_rows(np.asarray(tfidf @ directions, dtype=np.float32))
 
 
 def _orthonormal(matrix: np.ndarray) -> np.ndarray:
     """An orthonormal basis of the columns of a tall matrix."""
-    wide = np.asarray(matrix, dtype=np.float64)
-    gram = wide.T @ wide
+    gram = (matrix.T @ matrix).astype(np.float64)
     # A tiny ridge keeps Cholesky defined when columns are nearly dependent.
     gram[np.diag_indices_from(gram)] += CHOLESKY_RIDGE * max(np.trace(gram), 1.0)
     try:
         factor = np.linalg.cholesky(gram)
     except np.linalg.LinAlgError:
-        return np.linalg.qr(wide)[0].astype(np.float32)
-    # wide = Q @ factor.T, so Q = wide @ inverse(factor).T; inverting the small
-    # factor once is far cheaper than solving for every row.
-    return (wide @ np.linalg.inv(factor).T).astype(np.float32)
+        return np.linalg.qr(matrix)[0].astype(np.float32)
+    # matrix = Q @ factor.T, so Q = matrix @ inverse(factor).T; inverting the
+    # small factor once is far cheaper than solving for every row.
+    inverse = np.linalg.inv(factor).T.astype(np.float32)
+    return np.asarray(matrix @ inverse, dtype=np.float32)
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
