@@ -21,7 +21,8 @@ from ui_support import (
 
 from labeltui.core.workspace import ViewQuery, Workspace
 from labeltui.ui.app import LabelApp
-from labeltui.ui.dialogs import HelpScreen, LabelPicker
+from labeltui.ui.dialogs import LabelPicker
+from labeltui.ui.help import HelpScreen
 from labeltui.ui.main_screen import MainScreen
 from labeltui.ui.table import RowTable
 

@@ -1,4 +1,4 @@
-"""Small modal dialogs: label picker, sort chooser, export path, help."""
+"""Small modal dialogs: label picker, sort chooser, export path."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, OptionList, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from labeltui.ui.safe_text import plain
@@ -205,43 +205,3 @@ class ExportDialog(ModalScreen[ExportRequest | None]):
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every key of the labeling screen, generated from the bindings."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,question_mark,q", "close", "Close"),
-    ]
-
-    def __init__(self, sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]):
-        super().__init__()
-        self.sections = sections
-
-    def compose(self) -> ComposeResult:
-        # The first section (the resolving keys) on the left, the rest on the
-        # right, so that every key fits on a 40-line screen.
-        with Vertical(classes="dialog", id="help-dialog"):
-            yield Label("Keys", classes="dialog-title")
-            with VerticalScroll(), Horizontal(id="help-columns"):
-                yield Static(_key_table(self.sections[:1]), classes="help-column")
-                yield Static(_key_table(self.sections[1:]), classes="help-column")
-            yield Label(
-                "escape close · every action is saved at once", classes="dialog-hint"
-            )
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-def _key_table(sections: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> Text:
-    body = Text()
-    for title, rows in sections:
-        body.append(f"{title}\n", style="bold underline")
-        key_width = max((len(key) for key, _ in rows), default=0) + 2
-        for key, description in rows:
-            body.append(f"  {key:<{key_width}}", style="bold")
-            body.append(f"{description}\n")
-        body.append("\n")
-    body.rstrip()
-    return body

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-import polars as pl
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, OptionList, ProgressBar
-from textual.worker import Worker, WorkerState
+from textual.widgets import Footer, Input, OptionList
 
 from labeltui.core.workspace import NEEDS_REVIEW, Action, ViewQuery
 from labeltui.ui.commands import LabelCommands
@@ -23,11 +20,12 @@ from labeltui.ui.dialogs import (
     ANY_LABEL,
     ExportDialog,
     ExportRequest,
-    HelpScreen,
     LabelPicker,
     SortDialog,
     sort_description,
 )
+from labeltui.ui.help import HelpScreen, key_sections
+from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.panes import (
     FLAG_FILTERS,
     GIVEN_OPTION,
@@ -50,14 +48,6 @@ log = logging.getLogger(__name__)
 # the table keeps a readable text column in an 80-column terminal.
 NARROW_SCREEN = 110
 
-# The sidebar is an OptionList: its keys are Textual's, described here in the
-# words of this screen for the help.
-SIDEBAR_KEYS = [
-    ("up/down", "choose a filter"),
-    ("enter", "turn it on or off; filters combine"),
-    ("esc", "back to the table"),
-]
-
 # Below this terminal height the resolver gives up lines to the table.
 SHORT_SCREEN = 30
 
@@ -67,21 +57,6 @@ SHORT_SCREEN = 30
 SEARCH_DEBOUNCE_SECONDS = 0.25
 
 DIGITS = "123456789"
-
-
-# How the help screen spells keys whose Textual names are not what a person types.
-KEY_NAMES = {
-    "question_mark": "?",
-    "slash": "/",
-    "pageup": "pgup",
-    "pagedown": "pgdn",
-    "escape": "esc",
-}
-
-
-def key_names(keys: str) -> str:
-    """The keys of a binding ("up,k") as a person reads them ("up/k")."""
-    return "/".join(KEY_NAMES.get(key, key) for key in keys.split(","))
 
 
 class MainScreen(Screen[None]):
@@ -125,16 +100,13 @@ class MainScreen(Screen[None]):
         self.view: View | None = None
         self.totals: dict[str, int] = {}
         self.model_state = "not trained"
-        self._cancel_model: threading.Event | None = None
         self._search_timer = None
 
     # -- layout --------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield HeaderLine(id="header-line")
-        with Horizontal(id="model-bar"):
-            yield Label("", id="model-step")
-            yield ProgressBar(total=1.0, show_eta=False, id="model-progress")
+        yield ModelBar(id="model-bar")
         with Horizontal(id="body"):
             yield FilterSidebar(id="sidebar")
             with Vertical(id="main"):
@@ -146,7 +118,6 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
-        self.query_one("#model-bar").display = False
         self._apply_screen_size()
         self.refresh_all()
         self.query_one(RowTable).focus()
@@ -461,82 +432,34 @@ class MainScreen(Screen[None]):
 
     def action_retrain(self) -> None:
         """Train the model on the current labels (cancelling a run in progress)."""
-        if self._cancel_model is not None:
-            self._cancel_model.set()
-        cancel = threading.Event()
-        self._cancel_model = cancel
         self.model_state = "training…"
         self._show_header()
-        self.query_one("#model-bar").display = True
-        self._show_progress(cancel, "starting", 0.0)
-        self._train(
-            self.workspace.dataset.texts, self.workspace.training_labels(), cancel
+        self.query_one(ModelBar).start(
+            self.workspace.dataset.texts, self.workspace.training_labels()
         )
 
     def stop_model(self) -> None:
         """Ask a running model to stop (on quit)."""
-        if self._cancel_model is not None:
-            self._cancel_model.set()
+        self.query_one(ModelBar).stop()
 
-    @work(
-        thread=True,
-        exclusive=True,
-        exit_on_error=False,
-        group="model",
-        description="train the model",
-    )
-    def _train(
-        self, texts: pl.Series, labels: pl.Series, cancel: threading.Event
-    ) -> tuple[AnalysisResult, threading.Event]:
-        from labeltui.core.analysis import analyze
+    @on(ModelBar.Trained)
+    def _model_trained(self, event: ModelBar.Trained) -> None:
+        self.workspace.set_analysis(event.result)
+        self.model_state = self._describe_analysis(event.result)
+        self.refresh_all()
+        for note in event.result.notes:
+            self.notify(note, title="model", timeout=10, markup=False)
 
-        def progress(step: str, fraction: float) -> None:
-            if not cancel.is_set():
-                self.app.call_from_thread(self._show_progress, cancel, step, fraction)
-
-        return analyze(texts, labels, progress=progress, cancel=cancel), cancel
-
-    def _show_progress(
-        self, cancel: threading.Event, step: str, fraction: float
-    ) -> None:
-        if cancel is not self._cancel_model:
-            return
-        self.query_one("#model-step", Label).update(f"model: {step}")
-        self.query_one("#model-progress", ProgressBar).update(progress=fraction)
-
-    @on(Worker.StateChanged)
-    def _model_finished(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "model":
-            return
-        if event.state == WorkerState.SUCCESS:
-            result, cancel = worker.result
-            if cancel is not self._cancel_model:
-                return  # a newer run replaced this one
-            self._cancel_model = None
-            self.query_one("#model-bar").display = False
-            self.workspace.set_analysis(result)
-            self.model_state = self._describe_analysis(result)
-            self.refresh_all()
-            for note in result.notes:
-                self.notify(note, title="model", timeout=10, markup=False)
-        elif event.state == WorkerState.ERROR:
-            from labeltui.core.analysis import AnalysisCancelled
-
-            error = worker.error
-            if isinstance(error, AnalysisCancelled):
-                return
-            log.error("training the model failed", exc_info=error)
-            self._cancel_model = None
-            self.query_one("#model-bar").display = False
-            self.model_state = "failed (r: retry)"
-            self._show_header()
-            self.notify(
-                f"the model failed: {error}",
-                severity="error",
-                markup=False,
-                timeout=15,
-            )
+    @on(ModelBar.Failed)
+    def _model_failed(self, event: ModelBar.Failed) -> None:
+        self.model_state = "failed (r: retry)"
+        self._show_header()
+        self.notify(
+            f"the model failed: {event.error}",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
 
     @staticmethod
     def _describe_analysis(result: AnalysisResult) -> str:
@@ -550,42 +473,9 @@ class MainScreen(Screen[None]):
 
     def action_help(self) -> None:
         """Show every key, from the bindings."""
-        self.app.push_screen(HelpScreen(self.key_sections()))
-
-    def key_sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
-        """The keys of this screen, the table and the app, for the help screen."""
-        sections = []
-        for title, bindings in (
-            ("Resolve the current row", self._bindings_of(self)),
-            ("Move", self._bindings_of(self.table)),
-            ("Everywhere", self._bindings_of(self.app)),
-        ):
-            rows: list[tuple[str, str]] = []
-            for binding in bindings:
-                if binding.action.startswith("apply_top(") and binding.key != "1":
-                    continue
-                key = binding.key_display or key_names(binding.key)
-                if binding.action.startswith("apply_top("):
-                    key, description = "1-9", "apply the 1st to 9th likeliest label"
-                else:
-                    description = binding.tooltip or binding.description
-                    if binding.tooltip:
-                        description = f"{binding.description}: {binding.tooltip}"
-                rows.append((key, description))
-            sections.append((title, rows))
-        sections.insert(2, ("In the filter sidebar (f)", SIDEBAR_KEYS))
-        return sections
-
-    @staticmethod
-    def _bindings_of(node: object) -> list[Binding]:
-        """One Binding per key group, as declared (keys like "up,k" joined)."""
-        found: list[Binding] = []
-        for item in getattr(node, "BINDINGS", []):
-            if isinstance(item, Binding):
-                found.append(item)
-            else:
-                found.append(Binding(*item))
-        return found
+        self.app.push_screen(
+            HelpScreen(key_sections(screen=self, table=self.table, app=self.app))
+        )
 
     # the flag filters, for the command palette
     FLAG_FILTERS = FLAG_FILTERS
