@@ -21,6 +21,7 @@ from ui_support import (
 from labeltui.core.workspace import Workspace
 from labeltui.ui.app import LabelApp
 from labeltui.ui.main_screen import MainScreen
+from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.table import RowTable
 
 SIZE = (120, 40)
@@ -169,3 +170,13 @@ async def test_retrain_after_labeling_uses_the_new_labels(
     assert analysed.analysis_is_current()
     assert analysed.analysis is not None
     assert analysed.analysis.cv_accuracy != 0.875  # a real model replaced it
+
+
+async def test_a_model_failure_is_shown_not_swallowed(workspace: Workspace) -> None:
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        bar = app.query_one(ModelBar)
+        bar.post_message(ModelBar.Failed(ValueError("no features in the text")))
+        assert await shown_notice(pilot, app, "the model failed: no features")
+        assert "model: failed (r: retry)" in screen_text(app)
+        assert app.is_running
