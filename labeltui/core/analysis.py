@@ -10,6 +10,7 @@ on the out-of-fold probabilities. scikit-learn and cleanlab are imported inside
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import io
@@ -43,10 +44,10 @@ AMBIGUOUS_MARGIN = 0.1
 BLAS_THREADS = 1
 
 # The fraction of the whole run each step is expected to take, for progress.
-_FEATURES_DONE = 0.35
-_MODEL_DONE = 0.8
-_LABEL_ISSUES_DONE = 0.85
-_OUTLIERS_DONE = 0.9
+_FEATURES_DONE = 0.3
+_OUTLIERS_DONE = 0.35
+_NEAR_DUPLICATES_DONE = 0.45
+_MODEL_DONE = 0.9
 
 _MAGIC = b"LTAR"  # labeltui analysis result, followed by a JSON header
 
@@ -227,12 +228,30 @@ def analyze(
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
     from threadpoolctl import threadpool_limits
 
-    _import_model_stack()
+    # The model stack takes seconds to import; it loads in the background while
+    # the features, outliers and near duplicates (numpy, SciPy, polars) are
+    # computed.
+    loader = _ModelStackLoader()
+    loader.start()
+
     # One BLAS thread: the products here are small, and threaded BLAS on a busy
     # two-core machine ran the classifier six times slower than a single thread.
-    with threadpool_limits(limits=BLAS_THREADS):
+    # threadpool_limits only reaches libraries loaded when it is entered, so it
+    # is entered again once the model stack (with SciPy's BLAS) has loaded.
+    with contextlib.ExitStack() as limits:
+        limits.enter_context(threadpool_limits(limits=BLAS_THREADS))
+
+        def model_stack_ready() -> None:
+            loader.wait()
+            limits.enter_context(threadpool_limits(limits=BLAS_THREADS))
+
         return _analyze(
-            texts, labels, progress=progress, cancel=cancel, random_state=random_state
+            texts,
+            labels,
+            progress=progress,
+            cancel=cancel,
+            random_state=random_state,
+            model_stack_ready=model_stack_ready,
         )
 
 
@@ -243,6 +262,7 @@ def _analyze(
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
     random_state: int,
+    model_stack_ready: Callable[[], None],
 ) -> AnalysisResult:
     from labeltui.core.features import text_features
     from labeltui.core.model import ModelCancelled, fit_and_predict
@@ -269,6 +289,22 @@ def _analyze(
     if features is None:
         raise AnalysisCancelled
 
+    report("scoring outliers", _FEATURES_DONE)
+    try:
+        outlier_score, is_outlier = outlier_scores(
+            features.embedding, random_state=random_state, cancel=cancel
+        )
+        report("finding near duplicates", _OUTLIERS_DONE)
+        clusters = near_duplicate_clusters(
+            texts,
+            features.tfidf,
+            features.embedding,
+            random_state=random_state,
+            cancel=cancel,
+        )
+    except NeighboursCancelled as cancelled:
+        raise AnalysisCancelled from cancelled
+
     classes = tuple(sorted(labels.drop_nulls().unique().to_list()))
     class_of = {name: i for i, name in enumerate(classes)}
     y = np.asarray(
@@ -283,11 +319,12 @@ def _analyze(
     top_probabilities = np.zeros((n_rows, 0), dtype=np.float32)
     cv_accuracy = None
     if _can_train(y, len(classes)):
-        report("training the model", _FEATURES_DONE)
+        report("training the model", _NEAR_DUPLICATES_DONE)
+        model_stack_ready()
 
         def model_progress(step: str, fraction: float) -> None:
-            span = _MODEL_DONE - _FEATURES_DONE
-            report(step, _FEATURES_DONE + span * fraction)
+            span = _MODEL_DONE - _NEAR_DUPLICATES_DONE
+            report(step, _NEAR_DUPLICATES_DONE + span * fraction)
 
         try:
             model = fit_and_predict(
@@ -306,6 +343,7 @@ def _analyze(
         cv_accuracy = model.cv_accuracy
         if model.checked.any():
             report("finding label issues", _MODEL_DONE)
+            model_stack_ready()
             quality, issues = _label_issues(y[model.checked], model.given_probabilities)
             label_quality[model.checked] = quality
             is_label_issue[model.checked] = issues
@@ -320,22 +358,6 @@ def _analyze(
                 f"{int(unchecked.sum())} labeled rows belong to classes with a "
                 "single labeled row: their labels are not checked"
             )
-
-    report("scoring outliers", _LABEL_ISSUES_DONE)
-    try:
-        outlier_score, is_outlier = outlier_scores(
-            features.embedding, random_state=random_state, cancel=cancel
-        )
-        report("finding near duplicates", _OUTLIERS_DONE)
-        clusters = near_duplicate_clusters(
-            texts,
-            features.tfidf,
-            features.embedding,
-            random_state=random_state,
-            cancel=cancel,
-        )
-    except NeighboursCancelled as cancelled:
-        raise AnalysisCancelled from cancelled
 
     is_ambiguous = np.zeros(n_rows, dtype=bool)
     if top_probabilities.shape[1] >= 2:
@@ -372,14 +394,25 @@ _MODEL_STACK = (
 )
 
 
-def _import_model_stack() -> None:
-    """Load scikit-learn, SciPy and cleanlab (and so their BLAS libraries).
+class _ModelStackLoader(threading.Thread):
+    """Imports scikit-learn, SciPy's optimisers and cleanlab in the background."""
 
-    threadpool_limits only reaches libraries already loaded when it is entered;
-    one loaded later inside the limited block would run with every thread.
-    """
-    for module in _MODEL_STACK:
-        importlib.import_module(module)
+    def __init__(self) -> None:
+        super().__init__(name="labeltui-model-imports", daemon=True)
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            for module in _MODEL_STACK:
+                importlib.import_module(module)
+        except BaseException as error:  # raised again by wait(), in the caller
+            self.error = error
+
+    def wait(self) -> None:
+        """Block until the imports are done; raise what they raised."""
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _can_train(y: np.ndarray, n_classes: int) -> bool:

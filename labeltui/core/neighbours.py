@@ -18,10 +18,10 @@ log = logging.getLogger(__name__)
 
 # The outlier score of a row is the mean cosine similarity to its nearest
 # neighbours among a random reference sample of the rows. Ten neighbours smooth
-# over a single lookalike; 4,000 reference rows keep the cost linear in the
+# over a single lookalike; 2,000 reference rows keep the cost linear in the
 # number of rows while still holding dozens of rows of every common topic.
 OUTLIER_NEIGHBOURS = 10
-OUTLIER_REFERENCE_ROWS = 4_000
+OUTLIER_REFERENCE_ROWS = 2_000
 
 # A row is an outlier when its distance to its neighbours (1 - score) lies more
 # than this many robust standard deviations (median absolute deviation scaled
