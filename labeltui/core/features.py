@@ -9,6 +9,8 @@ label into a cross-validated score):
   analysis), rows of unit length. The classifier, the outlier score and the
   near-duplicate search all work in this space.
 
+No scikit-learn here: the terms are counted with polars, so the features can
+be computed while the model stack is still being imported.
 """
 
 from __future__ import annotations
