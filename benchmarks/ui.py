@@ -1,8 +1,10 @@
 """How fast the labeling screen is, measured in a real terminal (tmux).
 
-Every figure is from a key (or the process start) to the moment the change is
-on the tmux screen, read with capture-pane. Polling capture-pane costs a few
-milliseconds, so the figures are slight overestimates.
+A tmux control-mode client streams every write the app makes to the terminal,
+with no polling that would take CPU from the app. First paint runs from
+starting the process to the first write that shows the current row's detail
+(drawn in the same frame as the table); a key's figure runs from sending it to
+the last write of the screen update it caused.
 
     python benchmarks/ui.py [--banking PATH] [--rows 1000000] [--presses 30]
 
@@ -17,14 +19,13 @@ Measures:
 from __future__ import annotations
 
 import argparse
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -32,10 +33,11 @@ import polars as pl
 BANKING = Path("/work/shared/data/banking77/banking_tutorial.csv")
 SOCKET = "labeltui-bench"
 POLL_SECONDS = 0.001
+# A burst of screen writes is over when the app has written nothing for this
+# long (Textual writes a frame in one or two writes, microseconds apart).
+QUIET_SECONDS = 0.05
 TIMEOUT_SECONDS = 120.0
 WIDTH, HEIGHT = 160, 45
-
-RESOLVER_ROW = re.compile(r"row (\d+)  ·  ([\d,]+) of ([\d,]+) in view")
 
 
 def tmux(*args: str) -> str:
@@ -48,14 +50,63 @@ def screen() -> str:
     return tmux("capture-pane", "-p", "-t", "bench")
 
 
-def wait_until(predicate: Callable[[str], bool], *, what: str) -> tuple[float, str]:
-    deadline = time.perf_counter() + TIMEOUT_SECONDS
-    while time.perf_counter() < deadline:
-        text = screen()
-        if predicate(text):
-            return time.perf_counter(), text
-        time.sleep(POLL_SECONDS)
-    raise SystemExit(f"timed out waiting for {what}:\n{screen()}")
+class Control:
+    """A tmux control-mode client: sends keys and timestamps the app's output.
+
+    Control mode streams every write the app makes to the terminal as a
+    `%output` line, so key-to-screen is measured from the send to the last
+    write of the burst that follows, without polling the screen.
+    """
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            ["tmux", "-L", SOCKET, "-C", "attach", "-t", "bench"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,
+        )
+        self.outputs: list[tuple[float, bytes]] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in iter(self.process.stdout.readline, b""):
+            if line.startswith(b"%output"):
+                with self._lock:
+                    self.outputs.append((time.perf_counter(), line))
+
+    def press(self, key: str) -> float:
+        """Send a key; return ms until the screen stopped changing (or nan)."""
+        assert self.process.stdin is not None
+        with self._lock:
+            self.outputs.clear()
+        sent = time.perf_counter()
+        self.process.stdin.write(f"send-keys -t bench {key}\n".encode())
+        deadline = sent + TIMEOUT_SECONDS
+        while time.perf_counter() < deadline:
+            time.sleep(QUIET_SECONDS / 4)
+            with self._lock:
+                last = self.outputs[-1][0] if self.outputs else None
+            if last is not None and time.perf_counter() - last > QUIET_SECONDS:
+                return (last - sent) * 1000
+        return float("nan")
+
+    def wait_for_output(self, needle: bytes) -> float:
+        """The time of the first write containing needle (waits for it)."""
+        deadline = time.perf_counter() + TIMEOUT_SECONDS
+        while time.perf_counter() < deadline:
+            with self._lock:
+                for stamp, line in self.outputs:
+                    if needle in line:
+                        return stamp
+            time.sleep(POLL_SECONDS)
+        raise SystemExit(f"timed out waiting for {needle!r}:\n{screen()}")
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"detach\n")
+        self.process.wait(timeout=5)
 
 
 def start(command: list[str]) -> float:
@@ -91,57 +142,27 @@ def quit_app() -> None:
     subprocess.run(["tmux", "-L", SOCKET, "kill-server"], capture_output=True)
 
 
-def first_paint(labeltui: str, data: Path, *extra: str) -> float:
-    """Seconds from starting the process to the first rows on screen."""
+def first_paint(labeltui: str, data: Path, *extra: str) -> tuple[float, Control]:
+    """Seconds from starting the process to the first rows on screen.
+
+    Returns the control client too, for the measurements that follow.
+    """
     started = start([labeltui, str(data), *extra])
-    painted, _ = wait_until(
-        lambda text: RESOLVER_ROW.search(text) is not None, what="first paint"
-    )
-    return painted - started
+    control = Control()
+    painted = control.wait_for_output(b"in view")
+    return painted - started, control
 
 
-def changed(before: str, group: int) -> Callable[[str], bool]:
-    """A test that the resolver's line differs from before in one group."""
-
-    def test(text: str) -> bool:
-        found = RESOLVER_ROW.search(text)
-        return found is not None and found.group(group) != before
-
-    return test
+def key_to_screen(control: Control, key: str, presses: int) -> list[float]:
+    """Milliseconds from each key press to the end of the screen update."""
+    return [control.press(key) for _ in range(presses)]
 
 
-def key_to_screen(key: str, presses: int) -> list[float]:
-    """Milliseconds from each key press to the resolver showing another row."""
-    times = []
-    for _ in range(presses):
-        before = RESOLVER_ROW.search(screen())
-        assert before is not None
-        sent = time.perf_counter()
-        tmux("send-keys", "-t", "bench", key)
-        shown, _ = wait_until(
-            changed(before.group(0), 0), what=f"{key} to move the cursor"
-        )
-        times.append((shown - sent) * 1000)
-    return times
-
-
-def filter_change(presses: int) -> list[float]:
+def filter_change(control: Control, presses: int) -> list[float]:
     """Milliseconds from enter on the Unlabeled filter to the new view on screen."""
-    # Focus moves after the key that asks for it is handled: a key sent in the
-    # same burst would still go to the table, so give the focus time to move.
-    tmux("send-keys", "-t", "bench", "f")
-    time.sleep(0.5)
-    tmux("send-keys", "-t", "bench", "Down")  # from All to Unlabeled
-    time.sleep(0.5)
-    times = []
-    for _ in range(presses):
-        before = RESOLVER_ROW.search(screen())
-        assert before is not None
-        sent = time.perf_counter()
-        tmux("send-keys", "-t", "bench", "Enter")
-        shown, _ = wait_until(changed(before.group(3), 3), what="the filtered view")
-        times.append((shown - sent) * 1000)
-    return times
+    control.press("f")  # focus the sidebar (on All)
+    control.press("Down")  # to Unlabeled
+    return [control.press("Enter") for _ in range(presses)]  # on, off, on...
 
 
 def make_big(rows: int, folder: Path) -> Path:
@@ -182,9 +203,11 @@ def main() -> None:
         for run in range(args.repeat):
             project = data.with_suffix(".labeltui")
             project.unlink(missing_ok=True)
-            new = first_paint(labeltui, data)
+            new, control = first_paint(labeltui, data)
+            control.close()
             quit_app()
-            resumed = first_paint(labeltui, data)
+            resumed, control = first_paint(labeltui, data)
+            control.close()
             quit_app()
             print(f"  run {run + 1}: new project {new:.2f} s, resumed {resumed:.2f} s")
 
@@ -192,13 +215,15 @@ def main() -> None:
         print(f"{args.rows:,} rows ({big.name}, --no-model):")
         for run in range(args.repeat):
             big.with_suffix(".labeltui").unlink(missing_ok=True)
-            paint = first_paint(labeltui, big, "--no-model")
+            paint, control = first_paint(labeltui, big, "--no-model")
+            control.close()
             quit_app()
-            resumed = first_paint(labeltui, big, "--no-model")
+            resumed, control = first_paint(labeltui, big, "--no-model")
             pid = app_pid()
-            down = key_to_screen("j", args.presses)
-            page = key_to_screen("PageDown", args.presses)
-            filters = filter_change(max(4, args.presses // 5))
+            down = key_to_screen(control, "j", args.presses)
+            page = key_to_screen(control, "PageDown", args.presses)
+            filters = filter_change(control, max(4, args.presses // 5))
+            control.close()
             memory = peak_memory_mb(pid)
             quit_app()
             print(

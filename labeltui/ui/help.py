@@ -47,7 +47,7 @@ def key_sections(*, screen: DOMNode, table: DOMNode, app: DOMNode) -> list[KeySe
         ("Everywhere", app),
     ):
         rows: list[tuple[str, str]] = []
-        for binding in _bindings_of(node):
+        for binding in bindings_of(node):
             if binding.action.startswith("apply_top("):
                 # One line for the nine digit keys.
                 if binding.key == "1":
@@ -63,7 +63,7 @@ def key_sections(*, screen: DOMNode, table: DOMNode, app: DOMNode) -> list[KeySe
     return sections
 
 
-def _bindings_of(node: DOMNode) -> list[Binding]:
+def bindings_of(node: DOMNode) -> list[Binding]:
     """The bindings a class declares, as written (keys like "up,k" together)."""
     found: list[Binding] = []
     for item in getattr(node, "BINDINGS", []):

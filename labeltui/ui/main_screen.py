@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList
+from textual.widgets import Input, OptionList
 
 from labeltui.core.workspace import NEEDS_REVIEW, Action, ViewQuery
 from labeltui.ui.commands import LabelCommands
@@ -24,7 +24,7 @@ from labeltui.ui.dialogs import (
     SortDialog,
     sort_description,
 )
-from labeltui.ui.help import HelpScreen, key_sections
+from labeltui.ui.help import HelpScreen, bindings_of, key_sections
 from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.panes import (
     FLAG_FILTERS,
@@ -34,6 +34,7 @@ from labeltui.ui.panes import (
     SUGGESTED_OPTION,
     FilterSidebar,
     HeaderLine,
+    KeyHints,
     Resolver,
 )
 from labeltui.ui.table import RowTable
@@ -113,12 +114,14 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="search the text (enter: done)", id="search")
                 yield RowTable(on_cursor=self._show_current_row, id="table")
                 yield Resolver(id="resolver")
-        # ctrl+p is in the help screen; the footer's room goes to labeling keys.
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeyHints(id="key-hints")
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
         self._apply_screen_size()
+        self.query_one(KeyHints).show_bindings(
+            [*bindings_of(self), *bindings_of(self.app)]
+        )
         self.refresh_all()
         self.query_one(RowTable).focus()
         if self.workspace.notice:

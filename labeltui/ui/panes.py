@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from labeltui.ui.help import key_names
 from labeltui.ui.safe_text import plain, visible
 
 if TYPE_CHECKING:
@@ -156,6 +158,14 @@ class Resolver(Static):
     """The current row in full: text, given label, suggestion, the likeliest
     labels with the digit that applies each, and what was done to it."""
 
+    _shown: tuple[int | None, Any, int, int] | None = None
+
+    def on_resize(self) -> None:
+        # The likeliest labels are laid out for the width: redo them.
+        if self._shown is not None:
+            row_id, detail, position, view_height = self._shown
+            self.show(row_id, detail, position=position, view_height=view_height)
+
     def show(
         self,
         row_id: int | None,
@@ -165,6 +175,7 @@ class Resolver(Static):
         view_height: int,
     ) -> None:
         """Show a row's detail (a workspace RowDetail), or an empty state."""
+        self._shown = (row_id, detail, position, view_height)
         if row_id is None or detail is None:
             self.update(Text("no row: change the filters to see rows", style="dim"))
             return
@@ -232,3 +243,29 @@ SMALLEST_PERCENT = 0.005
 
 def _percent(probability: float) -> str:
     return "<1%" if probability < SMALLEST_PERCENT else f"{probability:.0%}"
+
+
+class KeyHints(Static):
+    """The footer: one line of key hints from the bindings marked `show`.
+
+    Textual's Footer builds a widget per key and rebuilds them on every focus
+    change, which cost about 0.2 s of the first paint; one line of text is
+    enough for a keyboard-first screen.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"key-hints--key"}
+
+    DEFAULT_CSS = """
+    KeyHints > .key-hints--key { color: $text-accent; text-style: bold; }
+    """
+
+    def show_bindings(self, bindings: Iterable[Binding]) -> None:
+        """Draw the hints for these bindings, in order."""
+        key_style = self.get_component_rich_style("key-hints--key")
+        line = Text(no_wrap=True, overflow="crop")
+        for binding in bindings:
+            if binding.show:
+                key = binding.key_display or key_names(binding.key)
+                line.append(f" {key}", style=key_style)
+                line.append(f" {binding.description} ")
+        self.update(line)

@@ -388,18 +388,26 @@ class RowTable(Widget, can_focus=True):
     def _line(
         self, cells: list[tuple[str, Style | None]], style: Style, width: int
     ) -> Strip:
-        # Every cell is already exactly its column's width, so the line's
-        # length is known without measuring it again.
+        # Cells of one style are joined into one segment: the terminal then
+        # gets one colour change per run instead of one per cell, which cuts
+        # what a full-screen update writes several times over. Every cell is
+        # already exactly its column's width, so the length needs no measuring.
         segments: list[Segment] = []
+        run: list[str] = []
+        run_style = style
         length = 0
         for index, (text, extra) in enumerate(cells):
-            if index:
-                segments.append(Segment(" ", style))
-                length += 1
-            segments.append(Segment(text, style + extra if extra else style))
-            length += cell_len(text)
+            cell_style = style + extra if extra else style
+            if cell_style != run_style and run:
+                segments.append(Segment("".join(run), run_style))
+                run = []
+            run_style = cell_style
+            run.append(" " + text if index else text)
+            length += cell_len(text) + (1 if index else 0)
         if length < width:
-            segments.append(Segment(" " * (width - length), style))
+            run.append(" " * (width - length))
+        segments.append(Segment("".join(run), run_style))
+        if length < width:
             return Strip(segments, width)
         return Strip(segments, length).crop(0, width)
 
