@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 # the table keeps a readable text column in an 80-column terminal.
 NARROW_SCREEN = 110
 
+# Long enough to read two or three notes about the model.
+NOTES_SECONDS = 8
+
 # Below this terminal height the resolver gives up lines to the table.
 SHORT_SCREEN = 30
 
@@ -450,8 +453,15 @@ class MainScreen(Screen[None]):
         self.workspace.set_analysis(event.result)
         self.model_state = self._describe_analysis(event.result)
         self.refresh_all()
-        for note in event.result.notes:
-            self.notify(note, title="model", timeout=10, markup=False)
+        if event.result.notes:
+            # One notification for all the notes: several toasts would cover
+            # the table of a small terminal.
+            self.notify(
+                "\n".join(f"• {note}" for note in event.result.notes),
+                title="model notes",
+                timeout=NOTES_SECONDS,
+                markup=False,
+            )
 
     @on(ModelBar.Failed)
     def _model_failed(self, event: ModelBar.Failed) -> None:

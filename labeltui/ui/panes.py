@@ -224,7 +224,7 @@ def _top_labels(top: tuple[tuple[str, float], ...], width: int) -> Text:
         return text
     per_line = 3 if width >= THREE_PER_LINE_WIDTH else 2
     entry_cells = max(16, width // per_line)
-    name_cells = entry_cells - 8  # "1 " + " " + name + " 100% "
+    name_cells = entry_cells - 10  # "1 " + " " + name + " 100%" + "  "
     for index, (label, probability) in enumerate(top[:9]):
         if index and index % per_line == 0:
             text.append("\n")
@@ -233,7 +233,7 @@ def _top_labels(top: tuple[tuple[str, float], ...], width: int) -> Text:
         if cell_len(name) > name_cells:
             name = set_cell_size(name, name_cells - 1) + "…"
         text.append(" " + set_cell_size(name, name_cells))
-        text.append(f"{_percent(probability):>4} ", style="dim")
+        text.append(f"{_percent(probability):>5}  ", style="dim")
     return text
 
 
