@@ -7,6 +7,8 @@ stands out.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -367,3 +369,27 @@ def test_frame_has_the_design_columns_in_order(
     assert frame["near_duplicate_cluster"].null_count() == np.count_nonzero(
         result.near_duplicate_cluster < 0
     )
+
+
+def test_texts_without_any_words_give_a_note_not_a_crash() -> None:
+    texts = [""] * 12
+    labels = ["a", "b", None] * 4
+
+    result = run(texts, labels)
+
+    assert result.top_classes.shape == (12, 0)
+    assert any("no row has any text" in note for note in result.notes)
+    assert result.n_rows == 12
+
+
+def test_importing_the_analysis_does_not_load_the_model_stack() -> None:
+    code = (
+        "import sys, labeltui.core.analysis\n"
+        "heavy = [m for m in ('sklearn', 'cleanlab', 'scipy') if m in sys.modules]\n"
+        "print(','.join(heavy))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+
+    assert done.stdout.strip() == ""

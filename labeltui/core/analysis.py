@@ -318,7 +318,10 @@ def _analyze(
     top_classes = np.zeros((n_rows, 0), dtype=np.int32)
     top_probabilities = np.zeros((n_rows, 0), dtype=np.float32)
     cv_accuracy = None
-    if _can_train(y, len(classes)):
+    has_words = features.embedding.shape[1] > 0
+    if not has_words:
+        notes.append("no row has any text to learn from: no suggestions")
+    if has_words and _can_train(y, len(classes)):
         report("training the model", _NEAR_DUPLICATES_DONE)
         model_stack_ready()
 
