@@ -15,6 +15,10 @@ from textual.widgets import Label, Static
 
 KeySection = tuple[str, Sequence[tuple[str, str]]]
 
+# Below this terminal width the help is one column (scrolling) rather than two
+# columns whose descriptions would wrap.
+TWO_COLUMNS_WIDTH = 110
+
 # The sidebar is an OptionList: its keys are Textual's, described here in the
 # words of this screen for the help.
 SIDEBAR_KEYS = [
@@ -86,13 +90,21 @@ class HelpScreen(ModalScreen[None]):
         # The first section (the resolving keys) on the left, the rest on the
         # right, so that every key fits on a 40-line screen.
         with Vertical(classes="dialog", id="help-dialog"):
-            yield Label("Keys", classes="dialog-title")
-            with VerticalScroll(), Horizontal(id="help-columns"):
-                yield Static(_key_table(self.sections[:1]), classes="help-column")
-                yield Static(_key_table(self.sections[1:]), classes="help-column")
             yield Label(
-                "escape close · every action is saved at once", classes="dialog-hint"
+                "Keys  (escape closes; up/down scroll; every action is saved at once)",
+                classes="dialog-title",
             )
+            with VerticalScroll():
+                if self.app.size.width < TWO_COLUMNS_WIDTH:
+                    yield Static(_key_table(self.sections))
+                else:
+                    with Horizontal(id="help-columns"):
+                        yield Static(
+                            _key_table(self.sections[:1]), classes="help-column"
+                        )
+                        yield Static(
+                            _key_table(self.sections[1:]), classes="help-column"
+                        )
 
     def action_close(self) -> None:
         self.dismiss(None)
