@@ -170,6 +170,7 @@ def test_no_labels_still_gives_outliers_and_duplicates() -> None:
     texts = [*texts, texts[0]]
 
     result = run(texts, [None] * len(texts))
+    loaded = AnalysisResult.from_bytes(result.to_bytes())
 
     assert result.top_classes.shape == (len(texts), 0)
     assert result.suggested_label.null_count() == len(texts)
@@ -179,6 +180,8 @@ def test_no_labels_still_gives_outliers_and_duplicates() -> None:
     assert result.near_duplicate_cluster[0] == result.near_duplicate_cluster[-1] >= 0
     assert not result.is_label_issue.any()
     assert not result.is_ambiguous.any()
+    assert loaded.top_classes.shape == (len(texts), 0)
+    np.testing.assert_array_equal(loaded.outlier_score, result.outlier_score)
 
 
 def test_a_single_labeled_class_gives_no_suggestions_and_says_why() -> None:

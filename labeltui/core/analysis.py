@@ -146,7 +146,7 @@ class AnalysisResult:
         buffer.write(header)
         for array in arrays:
             if array.size:  # memoryview cannot cast an empty (k == 0) array
-                buffer.write(memoryview(array).cast("B"))
+                buffer.write(array.data)
         return buffer.getvalue()
 
     @classmethod

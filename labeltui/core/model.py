@@ -268,7 +268,7 @@ def _brier(probabilities: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(np.sum(probabilities**2, axis=1) - 2 * picked + 1))
 
 
-def _new_model(c: float, *, warm_start: bool = False) -> object:
+def _new_model(c: float, *, warm_start: bool = False) -> _QuietModel:
     from sklearn.linear_model import LogisticRegression
 
     return _QuietModel(
@@ -282,7 +282,7 @@ def _new_model(c: float, *, warm_start: bool = False) -> object:
 
 
 class _QuietModel:
-    """A logistic regression whose convergence warnings go to the log."""
+    """A logistic regression whose warnings go to the log."""
 
     def __init__(self, model: Any) -> None:
         self.model = model
@@ -296,10 +296,9 @@ class _QuietModel:
         self.model.set_params(**params)
 
     def fit(self, features: np.ndarray, y: np.ndarray) -> _QuietModel:
-        from sklearn.exceptions import ConvergenceWarning
-
+        # Convergence warnings (and any other) are logged, never shown.
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", ConvergenceWarning)
+            warnings.simplefilter("always")
             self.model.fit(features, y)
         for warning in caught:
             log.debug("logistic regression: %s", warning.message)
@@ -310,13 +309,14 @@ class _QuietModel:
         if scores.ndim == 1:
             # two classes: scikit-learn gives one score for the second class
             scores = np.column_stack([-scores / 2, scores / 2])
-        return scores
+        return np.asarray(scores, dtype=np.float64)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
-    exponentials: np.ndarray = np.exp(shifted)
-    return exponentials / exponentials.sum(axis=1, keepdims=True)
+    exponentials = np.exp(shifted)
+    probabilities: np.ndarray = exponentials / exponentials.sum(axis=1, keepdims=True)
+    return probabilities
 
 
 def _top(probabilities: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
