@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from textual.widgets import OptionList
 from ui_support import (
     LABELS,
     fixed_analysis,
@@ -180,3 +181,22 @@ async def test_a_model_failure_is_shown_not_swallowed(workspace: Workspace) -> N
         assert await shown_notice(pilot, app, "the model failed: no features")
         assert "model: failed (r: retry)" in screen_text(app)
         assert app.is_running
+
+
+async def test_the_label_picker_lists_the_likeliest_labels_first(
+    analysed: Workspace,
+) -> None:
+    app = LabelApp(analysed, run_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down", "l")
+        await pilot.pause()
+        options = app.screen.query_one("#label-options", OptionList)
+        listed = [
+            str(options.get_option_at_index(i).prompt)
+            for i in range(options.option_count)
+        ]
+        await pilot.press("enter")  # the first: the likeliest label
+
+    likeliest = [label for label, _ in analysed.row_detail(2).top_labels]
+    assert listed[: len(likeliest)] == likeliest
+    assert analysed.row_detail(2).final_label == likeliest[0]

@@ -37,10 +37,26 @@ class LabelPicker(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, labels: Sequence[str], *, title: str, offer_any: bool = False
+        self,
+        labels: Sequence[str],
+        *,
+        title: str,
+        offer_any: bool = False,
+        likeliest: Sequence[str] = (),
     ) -> None:
+        """Create the picker.
+
+        Args:
+            labels: Every label, in the order to list them.
+            title: What the picked label is for.
+            offer_any: Offer "(any label)" first (for filters).
+            likeliest: Labels to list first, most likely first (the model's
+                likeliest labels for the row), until something is typed.
+        """
         super().__init__()
-        self.labels = tuple(labels)
+        known = set(labels)
+        first = tuple(label for label in likeliest if label in known)
+        self.labels = first + tuple(label for label in labels if label not in first)
         self.title_text = title
         self.offer_any = offer_any
 

@@ -274,9 +274,13 @@ class MainScreen(Screen[None]):
             if label:
                 self.apply(Action("label", rows, label=label))
 
-        self.app.push_screen(
-            LabelPicker(self.workspace.labels, title="Label the row as"), picked
+        top = self.workspace.row_detail(rows[0]).top_labels
+        picker = LabelPicker(
+            self.workspace.labels,
+            title="Label the row as",
+            likeliest=[label for label, _ in top],
         )
+        self.app.push_screen(picker, picked)
 
     def action_undo(self) -> None:
         """Undo the last action."""
