@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from labeltui.ui.dialogs import SORT_CHOICES
+from labeltui.ui.panes import FLAG_FILTERS
 
 if TYPE_CHECKING:
     from labeltui.ui.main_screen import MainScreen
@@ -20,7 +21,7 @@ class LabelCommands(Provider):
 
     def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         screen: MainScreen = self.screen  # type: ignore[assignment]
-        for flag_filter in screen.FLAG_FILTERS:
+        for flag_filter in FLAG_FILTERS:
             if flag_filter.flag is None:
                 yield (
                     "Filter: all rows (clear the flag filters)",

@@ -12,8 +12,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Input, OptionList
 
+from labeltui.core.errors import UserError
 from labeltui.core.workspace import NEEDS_REVIEW, Action, ViewQuery
 from labeltui.ui.commands import LabelCommands
 from labeltui.ui.dialogs import (
@@ -27,7 +29,6 @@ from labeltui.ui.dialogs import (
 from labeltui.ui.help import HelpScreen, bindings_of, key_sections
 from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.panes import (
-    FLAG_FILTERS,
     GIVEN_OPTION,
     SEARCH_OPTION,
     SORT_OPTION,
@@ -49,8 +50,14 @@ log = logging.getLogger(__name__)
 # the table keeps a readable text column in an 80-column terminal.
 NARROW_SCREEN = 110
 
-# Long enough to read two or three notes about the model.
+# Long enough to read two or three notes about the model or the project.
 NOTES_SECONDS = 8
+
+# Unexpected failures stay up long enough to be read and acted on.
+ERROR_NOTICE_SECONDS = 15
+
+# Confirmations (undone, sorted) need only a glance.
+SHORT_NOTICE_SECONDS = 2
 
 # Below this terminal height the resolver gives up lines to the table.
 SHORT_SCREEN = 30
@@ -60,6 +67,7 @@ SHORT_SCREEN = 30
 # feel live.
 SEARCH_DEBOUNCE_SECONDS = 0.25
 
+# The keys that apply the 1st to 9th likeliest label.
 DIGITS = "123456789"
 
 
@@ -104,7 +112,7 @@ class MainScreen(Screen[None]):
         self.view: View | None = None
         self.totals: dict[str, int] = {}
         self.model_state = "not trained"
-        self._search_timer = None
+        self._search_timer: Timer | None = None
 
     # -- layout --------------------------------------------------------------
 
@@ -128,7 +136,7 @@ class MainScreen(Screen[None]):
         self.refresh_all()
         self.query_one(RowTable).focus()
         if self.workspace.notice:
-            self.notify(self.workspace.notice, timeout=10)
+            self.notify(self.workspace.notice, timeout=NOTES_SECONDS, markup=False)
         if self.workspace.analysis is not None and self.workspace.analysis_is_current():
             self.model_state = self._describe_analysis(self.workspace.analysis)
             self._show_header()
@@ -211,7 +219,11 @@ class MainScreen(Screen[None]):
         (the row that followed it before the action, wherever it is now).
         """
         next_row = self.table.row_id_at(self.table.cursor + 1)
-        self.workspace.apply(action)
+        try:
+            self.workspace.apply(action)
+        except UserError as error:
+            self.notify(str(error), severity="error", markup=False)
+            return
         at_end = next_row is None
         self.refresh_all(row_id=action.rows[0] if at_end or not advance else next_row)
 
@@ -299,7 +311,7 @@ class MainScreen(Screen[None]):
         self.notify(
             f"{verb}: {action.kind.replace('_', '-')} on "
             f"{'row ' + str(action.rows[0]) if rows == 1 else f'{rows:,} rows'}",
-            timeout=2,
+            timeout=SHORT_NOTICE_SECONDS,
         )
 
     # -- filters, search, sort -----------------------------------------------
@@ -390,7 +402,9 @@ class MainScreen(Screen[None]):
         def picked(sort: str | None) -> None:
             if sort is not None:
                 self.set_query(sort=sort)
-                self.notify(f"sorted by {sort_description(sort)}", timeout=2)
+                self.notify(
+                    f"sorted by {sort_description(sort)}", timeout=SHORT_NOTICE_SECONDS
+                )
 
         self.app.push_screen(SortDialog(self.query_state.sort), picked)
 
@@ -410,12 +424,7 @@ class MainScreen(Screen[None]):
     def _export(self, request: ExportRequest | None) -> None:
         if request is None:
             return
-        try:
-            from labeltui.core.export import export_workspace
-        except ImportError:
-            self.notify("export is not available in this build", severity="error")
-            return
-        from labeltui.core.errors import UserError
+        from labeltui.core.export import export_workspace
 
         # TODO: the export runs on the UI thread because the workspace's SQLite
         # connection belongs to it; at 1,000,000 rows the screen freezes for the
@@ -433,7 +442,10 @@ class MainScreen(Screen[None]):
         except Exception as error:
             log.exception("export to %s failed", request.path)
             self.notify(
-                f"export failed: {error}", severity="error", markup=False, timeout=10
+                f"export failed: {error}",
+                severity="error",
+                markup=False,
+                timeout=ERROR_NOTICE_SECONDS,
             )
             return
         self.notify(f"exported {written:,} rows to {request.path}", markup=False)
@@ -475,7 +487,7 @@ class MainScreen(Screen[None]):
             f"the model failed: {event.error}",
             severity="error",
             markup=False,
-            timeout=15,
+            timeout=ERROR_NOTICE_SECONDS,
         )
 
     @staticmethod
@@ -493,6 +505,3 @@ class MainScreen(Screen[None]):
         self.app.push_screen(
             HelpScreen(key_sections(screen=self, table=self.table, app=self.app))
         )
-
-    # the flag filters, for the command palette
-    FLAG_FILTERS = FLAG_FILTERS
