@@ -127,6 +127,8 @@ def _setting(name: str, value: str | None, default: str) -> Text:
 class HeaderLine(Static):
     """One line: dataset, counts and the model's state."""
 
+    _lines = 0
+
     def show(self, name: str, counts: Mapping[str, int], model_state: str) -> None:
         """Redraw from the whole-dataset counts and a short model state."""
         line = plain(name, "bold")
@@ -143,7 +145,13 @@ class HeaderLine(Static):
             line.append(f" {label}")
         line.append(" · model: ")
         line.append(model_state, style="italic")
-        self.update(line)
+
+        # A layout pass costs more than the redraw: ask for one only when the
+        # header wraps to a different number of lines (narrow terminals).
+        width = max(1, self.content_size.width)
+        lines = -(-line.cell_len // width)
+        self.update(line, layout=lines != self._lines)
+        self._lines = lines
 
 
 # Flags worth listing in the resolver, as the sidebar names them.
