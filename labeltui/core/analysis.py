@@ -244,8 +244,11 @@ def analyze(
     with contextlib.ExitStack() as limits:
         limits.enter_context(threadpool_limits(limits=BLAS_THREADS))
 
-        def model_stack_ready() -> None:
-            loader.wait()
+        def model_stack_ready(*, stage: str) -> None:
+            if stage == "classifier":
+                loader.wait_for_classifier()
+            else:
+                loader.wait()
             limits.enter_context(threadpool_limits(limits=BLAS_THREADS))
 
         return _analyze(
@@ -265,7 +268,7 @@ def _analyze(
     progress: ProgressCallback | None,
     cancel: threading.Event | None,
     random_state: int,
-    model_stack_ready: Callable[[], None],
+    model_stack_ready: Callable[..., None],
 ) -> AnalysisResult:
     from labeltui.core.features import text_features
     from labeltui.core.label_issues import describe_labels, label_issues
@@ -327,7 +330,7 @@ def _analyze(
         notes.append("no row has any text to learn from: no suggestions")
     if has_words and _can_train(y, len(classes)):
         report("training the model", _NEAR_DUPLICATES_DONE)
-        model_stack_ready()
+        model_stack_ready(stage="classifier")
 
         def model_progress(step: str, fraction: float) -> None:
             span = _MODEL_DONE - _NEAR_DUPLICATES_DONE
@@ -350,7 +353,7 @@ def _analyze(
         cv_accuracy = model.cv_accuracy
         if model.checked.any():
             report("finding label issues", _MODEL_DONE)
-            model_stack_ready()
+            model_stack_ready(stage="label issues")
             quality, issues = label_issues(y[model.checked], model.given_probabilities)
             label_quality[model.checked] = quality
             is_label_issue[model.checked] = issues
@@ -392,13 +395,10 @@ def _analyze(
     )
 
 
-_MODEL_STACK = (
-    "cleanlab.filter",
-    "cleanlab.rank",
-    "scipy.optimize",
-    "sklearn.feature_extraction.text",
-    "sklearn.linear_model",
-)
+# Imported in the background, in two stages: the classifier's modules first,
+# so cross-validation can start while cleanlab (with pandas) is still loading.
+_CLASSIFIER_MODULES = ("scipy.optimize", "sklearn.linear_model")
+_LABEL_ISSUE_MODULES = ("cleanlab.filter", "cleanlab.rank")
 
 
 class _ModelStackLoader(threading.Thread):
@@ -407,16 +407,28 @@ class _ModelStackLoader(threading.Thread):
     def __init__(self) -> None:
         super().__init__(name="labeltui-model-imports", daemon=True)
         self.error: BaseException | None = None
+        self._classifier_loaded = threading.Event()
 
     def run(self) -> None:
         try:
-            for module in _MODEL_STACK:
+            for module in _CLASSIFIER_MODULES:
                 importlib.import_module(module)
-        except BaseException as error:  # raised again by wait(), in the caller
+            self._classifier_loaded.set()
+            for module in _LABEL_ISSUE_MODULES:
+                importlib.import_module(module)
+        except BaseException as error:  # raised again in the analysing thread
             self.error = error
+        finally:
+            self._classifier_loaded.set()
+
+    def wait_for_classifier(self) -> None:
+        """Block until scikit-learn has loaded; raise what the imports raised."""
+        self._classifier_loaded.wait()
+        if self.error is not None:
+            raise self.error
 
     def wait(self) -> None:
-        """Block until the imports are done; raise what they raised."""
+        """Block until every import is done; raise what they raised."""
         self.join()
         if self.error is not None:
             raise self.error
