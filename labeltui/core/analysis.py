@@ -364,9 +364,12 @@ def _analyze(
             )
         unchecked = (y >= 0) & ~model.checked
         if model.checked.any() and unchecked.any():
+            count = int(unchecked.sum())
             notes.append(
-                f"{int(unchecked.sum())} labeled rows belong to classes with a "
-                "single labeled row: their labels are not checked"
+                "1 labeled row is the only one of its class: its label is not checked"
+                if count == 1
+                else f"{count} labeled rows are the only ones of their classes: "
+                "their labels are not checked"
             )
 
     is_ambiguous = np.zeros(n_rows, dtype=bool)
