@@ -319,3 +319,24 @@ async def test_labels_come_from_the_workspace(workspace: Workspace) -> None:
     assert set(LABELS) <= set(workspace.labels)
     view = workspace.view(ViewQuery(flags=frozenset({"unlabeled"})))
     assert view.height == 26
+
+
+async def test_labels_that_look_like_markup_are_shown_literally(
+    tmp_path: Path,
+) -> None:
+    odd = "[b]vip[/b] [@click=app.quit]x"
+    path = write_csv(
+        tmp_path / "odd.csv",
+        [("first message", odd), ("second message", "plain"), ("third", "")],
+    )
+    with Workspace.open(path) as opened:
+        app = LabelApp(opened, run_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert "[b]vip[/b] [@click=app.quit]x" in screen_text(app)
+            await pilot.press("down", "down", "l", *"vip")
+            await pilot.pause()
+            assert "[b]vip[/b] [@click=app.quit]x" in screen_text(app)
+            await pilot.press("enter")
+            assert app.is_running
+        assert opened.row_detail(2).final_label == odd
