@@ -19,8 +19,10 @@ def run(args: argparse.Namespace) -> int:
     from labeltui.ui.app import LabelApp
 
     with workspace:
-        LabelApp(workspace, run_model=not args.no_model).run()
-    return 0
+        app = LabelApp(workspace, run_model=not args.no_model)
+        app.run()
+    # Textual sets a non-zero return code when the app stopped on an error.
+    return app.return_code or 0
 
 
 def _open_workspace(args: argparse.Namespace) -> Workspace | None:
