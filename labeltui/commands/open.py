@@ -47,7 +47,10 @@ def _open_workspace(args: argparse.Namespace) -> Workspace | None:
 def _ask_source_change(message: str) -> str | None:
     """Ask once what to do about changed data; None means quit."""
     print(f"labeltui: {message}", file=sys.stderr)
-    answer = input(
-        "[s] open with the stored snapshot / [n] start a new project / [q] quit: "
-    )
+    try:
+        answer = input(
+            "[s] open with the stored snapshot / [n] start a new project / [q] quit: "
+        )
+    except EOFError:  # the terminal closed: treat it as quit
+        return None
     return SOURCE_CHANGE_CHOICES.get(answer.strip().lower()[:1])
