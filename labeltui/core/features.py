@@ -106,7 +106,10 @@ def text_features(
         tfidf,
         dimensions=dimensions or EMBEDDING_DIMENSIONS,
         random_state=random_state,
+        cancel=cancel,
     )
+    if embedding is None:
+        return None
     return TextFeatures(tfidf=tfidf, embedding=embedding)
 
 
@@ -241,7 +244,13 @@ def _unit_rows_sparse(matrix: sp.spmatrix) -> sp.csr_matrix:
     return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ matrix)
 
 
-def _embed(tfidf: sp.csr_matrix, *, dimensions: int, random_state: int) -> np.ndarray:
+def _embed(
+    tfidf: sp.csr_matrix,
+    *,
+    dimensions: int,
+    random_state: int,
+    cancel: threading.Event | None = None,
+) -> np.ndarray | None:
     """Rows projected on the top singular directions of the TF-IDF matrix.
 
     A randomized range finder (Halko, Martinsson and Tropp, 2011) with
@@ -249,7 +258,8 @@ def _embed(tfidf: sp.csr_matrix, *, dimensions: int, random_state: int) -> np.nd
     small (dimensions x dimensions) matrix, which here is several times faster
     than scikit-learn's randomized_svd and its Householder QR of a tall matrix.
     On large data the directions come from a random sample of rows and every
-    row is then projected on them with one more product.
+    row is then projected on them with one more product. Returns None when
+    cancel is set between products.
     """
     n_rows, n_terms = tfidf.shape
     rank = min(dimensions, n_rows - 1, n_terms - 1)
@@ -267,8 +277,12 @@ def _embed(tfidf: sp.csr_matrix, *, dimensions: int, random_state: int) -> np.nd
 
     sketch = sample @ rng.standard_normal((n_terms, width), dtype=np.float32)
     for _ in range(SVD_POWER_ITERATIONS):
+        if cancel is not None and cancel.is_set():
+            return None
         sketch = sample @ (transposed @ _orthonormal(sketch))
     basis = _orthonormal(sketch)
+    if cancel is not None and cancel.is_set():
+        return None
 
     # With B = basis.T @ sample, the top eigenvectors of B B.T are the singular
     # directions within the basis: sample = basis @ vectors @ diag(sigma) @ V.T.
@@ -281,6 +295,8 @@ def _embed(tfidf: sp.csr_matrix, *, dimensions: int, random_state: int) -> np.nd
         return _unit_rows(embedding)
     safe_sigma = np.where(sigma > 0, sigma, 1.0)
     directions = (spanned @ (eigenvectors[:, top] / safe_sigma)).astype(np.float32)
+    if cancel is not None and cancel.is_set():
+        return None
     return _unit_rows(np.asarray(tfidf @ directions, dtype=np.float32))
 
 
