@@ -268,6 +268,7 @@ class RowTable(Widget, can_focus=True):
             return
         if self.top != old_top:
             self.refresh()
+            self.call_after_refresh(self._prefetch)
         else:
             self._refresh_row(old_cursor)
             self._refresh_row(self.cursor)
@@ -294,6 +295,7 @@ class RowTable(Widget, can_focus=True):
         self._place_cursor(target, keep_offset=offset)
         self.refresh()
         self._cursor_changed()
+        self.call_after_refresh(self._prefetch)
 
     def action_jump(self, position: int) -> None:
         """Go to a position; -1 means the last row."""
@@ -412,19 +414,43 @@ class RowTable(Widget, can_focus=True):
         return Strip(segments, length).crop(0, width)
 
     def _row_at(self, position: int) -> dict[str, Any]:
-        assert self.view is not None
+        if not self._block_has(position, position + 1):
+            self._fetch_around(position)
+        assert self._block_rows is not None
+        return self._block_rows[position - self._block_start]
+
+    def _block_has(self, start: int, end: int) -> bool:
         rows = self._block_rows
-        if rows is None or not (
-            self._block_start <= position < self._block_start + len(rows)
-        ):
-            page = self.height_in_rows
-            start = max(0, position - page * (FETCH_SCREENS // 2))  # centred
-            rows = self.view.window(start, page * FETCH_SCREENS).to_dicts()
-            self._block_rows, self._block_start = rows, start
-            # Keep the drawn lines of a few screens around, not of every row.
-            if len(self._lines) > 4 * page * FETCH_SCREENS:
-                self._lines.clear()
-        return rows[position - self._block_start]
+        if rows is None:
+            return False
+        block_end = self._block_start + len(rows)
+        return self._block_start <= start and min(end, self._view_height) <= block_end
+
+    @property
+    def _view_height(self) -> int:
+        return self.view.height if self.view is not None else 0
+
+    def _fetch_around(self, position: int) -> None:
+        assert self.view is not None
+        page = self.height_in_rows
+        start = max(0, position - page * (FETCH_SCREENS // 2))  # centred
+        self._block_rows = self.view.window(start, page * FETCH_SCREENS).to_dicts()
+        self._block_start = start
+        # Keep the drawn lines of a few screens around, not of every row.
+        if len(self._lines) > 4 * page * FETCH_SCREENS:
+            self._lines.clear()
+
+    def _prefetch(self) -> None:
+        """After a frame, fetch the rows a page away if the block lacks them.
+
+        Runs after the screen update, so the next page key finds its rows
+        already fetched instead of paying for the fetch before it can draw.
+        """
+        if self.view is None:
+            return
+        page = self.height_in_rows
+        if not self._block_has(max(0, self.top - page), self.top + 2 * page):
+            self._fetch_around(self.top)
 
     def _columns_for(self, width: int) -> tuple[Column, ...]:
         if width != self._columns_width:
