@@ -340,3 +340,29 @@ async def test_labels_that_look_like_markup_are_shown_literally(
             await pilot.press("enter")
             assert app.is_running
         assert opened.row_detail(2).final_label == odd
+
+
+async def test_a_click_puts_the_cursor_on_a_row(workspace: Workspace) -> None:
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.click(RowTable, offset=(10, 4))  # line 0 holds the titles
+        assert table(app).cursor_row_id == 3
+        await pilot.pause()
+        assert "row 3  ·  4 of 40 in view" in screen_text(app)
+
+
+async def test_escape_leaves_the_search_box_and_keeps_the_search(
+    workspace: Workspace,
+) -> None:
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"top up", "enter", "slash", "escape")
+        screen = main_screen(app)
+        assert table(app).has_focus
+        assert screen.query_state.search == "top up"
+        matching = [text for text, _ in ticket_rows() if "top up" in text]
+        assert screen.view is not None and screen.view.height == len(matching)
+
+        await pilot.press("slash", "ctrl+u", "enter")  # clear the box: all rows
+        assert screen.query_state.search == ""
+        assert screen.view.height == 40
