@@ -360,7 +360,8 @@ def _analyze(
         else:
             notes.append(
                 "too few labeled rows per class to cross-validate: given labels "
-                "are not checked"
+                "are not checked, confidences are not calibrated, and labeled "
+                "rows are scored by a model that has seen their labels"
             )
         unchecked = (y >= 0) & ~model.checked
         if model.checked.any() and unchecked.any():

@@ -56,8 +56,10 @@ class ModelOutput:
 
     Attributes:
         top_classes: (n_rows, k) int32 class ids, most likely first.
-        top_probabilities: (n_rows, k) float32, calibrated.
-        checked: (n_rows,) bool: labeled rows with an honest out-of-fold score.
+        top_probabilities: (n_rows, k) float32, calibrated. Out-of-fold for
+            every labeled row that cross-validation scored.
+        checked: (n_rows,) bool: labeled rows whose given label can be checked,
+            because their class was in their fold model's training rows.
         given_probabilities: (n_checked, n_classes) float64 out-of-fold
             calibrated probabilities of the checked rows, in row order.
         cv_accuracy: Out-of-fold accuracy on the checked rows, or None.
@@ -132,6 +134,8 @@ def fit_and_predict(
     counts = np.bincount(y_labeled, minlength=n_classes)
     n_folds = min(MAX_FOLDS, int(counts.max()))
     checked = np.zeros(len(y), dtype=bool)
+    out_of_fold = np.zeros(len(y), dtype=bool)
+    out_of_fold_probabilities = np.zeros((0, n_classes))
     best_c = REGULARISATION_GRID[len(REGULARISATION_GRID) // 2]
     temperature = 1.0
     given_probabilities = np.zeros((0, n_classes))
@@ -146,6 +150,8 @@ def fit_and_predict(
         checked_labeled = scored & (counts[y_labeled] >= 2)
         if checked_labeled.any():
             best_c, temperature = _choose(logits, y_labeled, checked_labeled)
+            out_of_fold_probabilities = _softmax(logits[best_c][scored] / temperature)
+            out_of_fold[labeled[scored]] = True
             given_probabilities = _softmax(
                 logits[best_c][checked_labeled] / temperature
             )
@@ -175,10 +181,11 @@ def fit_and_predict(
         top_classes[block] = classes
         top_probabilities[block] = probabilities
 
-    if checked.any():
-        classes, probabilities = _top(given_probabilities, top_k)
-        top_classes[checked] = classes
-        top_probabilities[checked] = probabilities
+    # Labeled rows keep their out-of-fold scores: the final model saw them.
+    if out_of_fold.any():
+        classes, probabilities = _top(out_of_fold_probabilities, top_k)
+        top_classes[out_of_fold] = classes
+        top_probabilities[out_of_fold] = probabilities
     return ModelOutput(
         top_classes=top_classes,
         top_probabilities=top_probabilities,
