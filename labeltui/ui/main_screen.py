@@ -358,7 +358,9 @@ class MainScreen(Screen[None]):
     def action_focus_filters(self) -> None:
         """Show (on a narrow screen) and focus the filter sidebar."""
         self.add_class("show-filters")
-        self.query_one(FilterSidebar).focus()
+        # set_focus acts at once, unlike focus(), which waits for the keys
+        # already queued: "f" then a quick "down" must move in the filters.
+        self.set_focus(self.query_one(FilterSidebar))
 
     def action_back(self) -> None:
         """Return to the table from the filters or the search box."""
@@ -366,13 +368,13 @@ class MainScreen(Screen[None]):
         search = self.query_one("#search", Input)
         if search.has_focus and not search.value:
             search.display = False
-        self.table.focus()
+        self.set_focus(self.table)
 
     def action_search(self) -> None:
         """Open the search box; typing filters the view."""
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        self.set_focus(search)
 
     @on(Input.Changed, "#search")
     def _search_typed(self, event: Input.Changed) -> None:
