@@ -28,8 +28,11 @@ log = logging.getLogger(__name__)
 # Word unigrams and bigrams catch the topic words and short phrases ("top up",
 # "card arrived"); character n-grams inside word boundaries catch spelling
 # variants, inflections and typos, which matter when there are few labeled rows.
+# Lengths 2 to 4 rather than 3 to 5: on banking77 (77 intents, ~12 labeled rows
+# each) over four seeds, the same suggestion accuracy (0.71), a better ranking
+# of wrong given labels (average precision 0.88 against 0.86) and a faster run.
 WORD_NGRAMS = (1, 2)
-CHAR_NGRAMS = (3, 5)
+CHAR_NGRAMS = (2, 4)
 
 # An n-gram seen in a single row cannot relate two rows; dropping it shrinks
 # the vocabulary several times without changing the neighbours of any row.
