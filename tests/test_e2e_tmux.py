@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -92,7 +93,9 @@ class Terminal:
 def terminal() -> Iterator[Terminal]:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (.ci/run installs it)")
-    session = Terminal(f"labeltui-test-{os.getpid()}")
+    # A server of its own per test: reusing a socket right after kill-server
+    # races with the old server's exit ("server exited unexpectedly").
+    session = Terminal(f"labeltui-test-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     yield session
     session.close()
 
