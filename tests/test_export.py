@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 from pathlib import Path
 
 import polars as pl
@@ -218,3 +219,16 @@ def test_export_after_the_source_changed_points_to_the_project(
     cells = read_csv_cells(out)
     assert [row[:4] for row in cells] == records
     assert cells[1][5] == "fixed"
+
+
+def test_export_file_has_ordinary_permissions(tmp_path: Path) -> None:
+    data = tmp_path / "perm.csv"
+    data.write_text("text,label\nhello,a\nbye,\n", encoding="utf-8")
+    out = tmp_path / "perm.cleaned.csv"
+    mask = os.umask(0o022)
+    os.umask(mask)
+
+    with Workspace.open(data) as workspace:
+        export_workspace(workspace, out)
+
+    assert out.stat().st_mode & 0o777 == 0o666 & ~mask

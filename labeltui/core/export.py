@@ -123,6 +123,8 @@ def export_workspace(
             prefix=f".{out_path.name}.", suffix=".part", dir=folder
         )
         os.close(handle)
+        # mkstemp makes the file private; an export is an ordinary file.
+        Path(temporary).chmod(NEW_FILE_MODE & ~_UMASK)
     except OSError as error:
         raise UserError(f"cannot write {out_path}: {error.strerror}") from error
     try:
@@ -136,6 +138,19 @@ def export_workspace(
         raise
     log.info("exported %d rows to %s", frame.height, out_path)
     return frame.height
+
+
+def _read_umask() -> int:
+    # The only portable way to read the umask is to set it; done once, at import,
+    # before any worker thread could create a file meanwhile.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Permissions of a new file before the umask, as open() gives them.
+NEW_FILE_MODE = 0o666
+_UMASK = _read_umask()
 
 
 def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
