@@ -32,9 +32,11 @@ POLL_SECONDS = 0.05
 
 
 def labeltui_command() -> str:
-    found = shutil.which("labeltui") or shutil.which(
+    # The command installed beside this interpreter is the one under test; one
+    # elsewhere on PATH may be an older install.
+    found = shutil.which(
         "labeltui", path=str(Path(sys.executable).parent)
-    )
+    ) or shutil.which("labeltui")
     if found is None:
         pytest.fail("the labeltui command is not installed (pip install -e .)")
     return found
