@@ -151,10 +151,17 @@ def _print_table(dataset: Dataset, result: AnalysisResult) -> None:
         return
     table = Table(
         title=f"top {min(TOP_ISSUES_SHOWN, issues.height)} of {issues.height} "
-        "label issues (lowest label quality first)"
+        "label issues (lowest label quality first)",
+        expand=True,
     )
-    for column in ("row", "text", "given", "suggested", "confidence", "quality"):
-        table.add_column(column, overflow="fold")
+    # One line per issue: numbers keep their width, long labels and the text
+    # are cut with an ellipsis.
+    table.add_column("row", justify="right", no_wrap=True, min_width=5)
+    table.add_column("text", overflow="ellipsis", no_wrap=True, ratio=1, min_width=20)
+    for column in ("given", "suggested"):
+        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=16)
+    table.add_column("conf", justify="right", no_wrap=True, min_width=4)
+    table.add_column("quality", justify="right", no_wrap=True, min_width=7)
     for record in issues.head(TOP_ISSUES_SHOWN).iter_rows(named=True):
         text = record["text"]
         if len(text) > TEXT_SHOWN:
