@@ -154,6 +154,25 @@ async def test_the_model_trains_on_open_and_suggestions_appear(
     assert f"suggestion: {suggestion}" in shown
 
 
+async def test_the_trained_model_is_saved_for_the_next_open(
+    workspace: Workspace, data_path: Path
+) -> None:
+    app = LabelApp(workspace, run_model=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("q")  # an action after the worker stored the result
+        shown = workspace.analysis
+    workspace.close()
+
+    assert shown is not None
+    with Workspace.open(data_path) as reopened:
+        assert reopened.analysis is not None
+        assert reopened.analysis.input_key == shown.input_key
+        assert reopened.row_detail(0).action == "keep"
+        assert reopened.analysis_is_current()  # keep left the labels as trained
+
+
 async def test_retrain_after_labeling_uses_the_new_labels(
     analysed: Workspace,
 ) -> None:

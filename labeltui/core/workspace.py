@@ -10,6 +10,8 @@ removed; these are additions:
 - `Workspace.state_frame(rows=None)`: the state columns of any rows (every row
   by default), used by export.
 - `RowDetail` also carries `row`; `View` supports `len()`.
+- `set_analysis` is `store_analysis` (slow, any thread) then `use_analysis`
+  (cheap, the thread that applies actions).
 - `apply` records nothing when an action changes no row (auto_fix with no
   suggestion, keep on unlabeled rows, untag of a tag no row has), and records
   only the rows it could change; `undo` and `redo` return the action as
@@ -103,9 +105,11 @@ class Workspace:
 
     Threads: any thread may call any method (the SQLite connection is shared and
     its transactions are serialised), but changes (apply, undo, redo,
-    set_analysis) should come from one thread at a time, and a reader running
-    during a change may see part of it. Views, windows, row details and
-    `export_workspace` read memory only, never the project file.
+    set_analysis, use_analysis) should come from one thread at a time, and a
+    reader running during a change may see part of it. `store_analysis` changes
+    only the project file, so a worker may run it during those changes. Views,
+    windows, row details and `export_workspace` read memory only, never the
+    project file.
     """
 
     def __init__(self, dataset: Dataset, project: Project, *, notice: str | None):
@@ -249,17 +253,51 @@ class Workspace:
     def set_analysis(self, result: AnalysisResult) -> None:
         """Store an analysis in the project and show it in every view.
 
+        The same as `store_analysis` followed by `use_analysis`, in the calling
+        thread. A UI calls the two separately: the store (most of the time at
+        1M rows) in its worker thread, the swap in its UI thread.
+
+        Raises:
+            ValueError: The analysis has another number of rows than the data.
+            UserError: The project could not be written.
+        """
+        self.store_analysis(result)
+        self.use_analysis(result)
+
+    def store_analysis(self, result: AnalysisResult) -> None:
+        """Write an analysis to the project, for the next open. Any thread.
+
+        Serialising and writing the analysis are the slow part of
+        `set_analysis`; nothing in memory changes, so a worker thread can do it
+        while the UI thread applies actions (the project serialises their
+        transactions).
+
+        Raises:
+            ValueError: The analysis has another number of rows than the data.
+            UserError: The project could not be written.
+        """
+        self._check_rows(result)
+        self._project.save_analysis(result.input_key, result.to_bytes())
+
+    def use_analysis(self, result: AnalysisResult) -> None:
+        """Show an analysis in every view, without writing it to the project.
+
+        Call it from the thread that applies actions: its new label codes
+        must not interleave with an action's.
+
         Raises:
             ValueError: The analysis has another number of rows than the data.
         """
+        self._check_rows(result)
+        self._add_labels(result.classes)
+        self._state.set_analysis(result)
+        self.analysis = result
+
+    def _check_rows(self, result: AnalysisResult) -> None:
         if len(result.label_quality) != self.n_rows:
             raise ValueError(
                 f"analysis has {len(result.label_quality)} rows, data has {self.n_rows}"
             )
-        self._add_labels(result.classes)
-        self._project.save_analysis(result.input_key, result.to_bytes())
-        self._state.set_analysis(result)
-        self.analysis = result
 
     def _load_cached_analysis(self) -> None:
         data = self._project.load_analysis()

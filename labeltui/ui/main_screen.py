@@ -459,7 +459,9 @@ class MainScreen(Screen[None]):
         self.model_state = "training…"
         self._show_header()
         self.query_one(ModelBar).start(
-            self.workspace.dataset.texts, self.workspace.training_labels()
+            self.workspace.dataset.texts,
+            self.workspace.training_labels(),
+            store=self.workspace.store_analysis,
         )
 
     def stop_model(self) -> None:
@@ -468,9 +470,17 @@ class MainScreen(Screen[None]):
 
     @on(ModelBar.Trained)
     def _model_trained(self, event: ModelBar.Trained) -> None:
-        self.workspace.set_analysis(event.result)
+        # The worker already stored it in the project; only the swap is left.
+        self.workspace.use_analysis(event.result)
         self.model_state = self._describe_analysis(event.result)
         self.refresh_all()
+        if event.store_error is not None:
+            self.notify(
+                f"the model's results are shown but not saved: {event.store_error}",
+                severity="warning",
+                markup=False,
+                timeout=ERROR_NOTICE_SECONDS,
+            )
         if event.result.notes:
             # One notification for all the notes: several toasts would cover
             # the table of a small terminal.

@@ -3,12 +3,17 @@
 The bar is hidden while no model is training. It posts `Trained` with the
 result, or `Failed` with the error, and leaves what to do with them to the
 screen. Cancelled runs (retrain pressed again, or quit) post nothing.
+
+A `store` function given to `start` runs in the worker thread after training,
+so that writing the result to the project (about a second at 1,000,000 rows)
+never freezes the screen.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -19,8 +24,13 @@ from textual.message import Message
 from textual.widgets import Label, ProgressBar
 from textual.worker import Worker, WorkerState
 
+from labeltui.core.errors import UserError
+
 if TYPE_CHECKING:
     from labeltui.core.analysis import AnalysisResult
+
+# Writes a finished analysis somewhere lasting; runs in the worker thread.
+StoreResult = Callable[["AnalysisResult"], None]
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +39,15 @@ class ModelBar(Horizontal):
     """The step the model is on and a progress bar, while it trains."""
 
     class Trained(Message):
-        """The model finished; result is the new analysis."""
+        """The model finished; result is the new analysis.
 
-        def __init__(self, result: AnalysisResult) -> None:
+        store_error says why storing it failed (None: stored, or no store).
+        """
+
+        def __init__(self, result: AnalysisResult, store_error: str | None) -> None:
             super().__init__()
             self.result = result
+            self.store_error = store_error
 
     class Failed(Message):
         """The model failed with an error that is not a cancellation."""
@@ -58,14 +72,27 @@ class ModelBar(Horizontal):
         """Whether a model is training now."""
         return self._cancel is not None
 
-    def start(self, texts: pl.Series, labels: pl.Series) -> None:
-        """Train on these texts and labels, cancelling a run in progress."""
+    def start(
+        self,
+        texts: pl.Series,
+        labels: pl.Series,
+        *,
+        store: StoreResult | None = None,
+    ) -> None:
+        """Train on these texts and labels, cancelling a run in progress.
+
+        Args:
+            texts: The texts to train on.
+            labels: Their labels, null where unlabeled.
+            store: Called with the result in the worker thread, before
+                `Trained` is posted, unless the run was cancelled.
+        """
         self.stop()
         cancel = threading.Event()
         self._cancel = cancel
         self.display = True
         self._show_progress(cancel, "starting", 0.0)
-        self._train(texts, labels, cancel)
+        self._train(texts, labels, cancel, store)
 
     def stop(self) -> None:
         """Ask a run in progress to stop; its result, if any, is dropped."""
@@ -82,8 +109,12 @@ class ModelBar(Horizontal):
         description="train the model",
     )
     def _train(
-        self, texts: pl.Series, labels: pl.Series, cancel: threading.Event
-    ) -> tuple[AnalysisResult, threading.Event]:
+        self,
+        texts: pl.Series,
+        labels: pl.Series,
+        cancel: threading.Event,
+        store: StoreResult | None,
+    ) -> tuple[AnalysisResult, threading.Event, str | None]:
         # Imported here, in the worker thread, so that the table paints before
         # the model stack loads.
         from labeltui.core.analysis import analyze
@@ -92,7 +123,17 @@ class ModelBar(Horizontal):
             if not cancel.is_set():
                 self.app.call_from_thread(self._show_progress, cancel, step, fraction)
 
-        return analyze(texts, labels, progress=progress, cancel=cancel), cancel
+        result = analyze(texts, labels, progress=progress, cancel=cancel)
+        store_error = None
+        if store is not None and not cancel.is_set():
+            self.app.call_from_thread(self._show_progress, cancel, "saving", 1.0)
+            try:
+                store(result)
+            except UserError as error:
+                # The result is still good in memory: show it, and say it is
+                # not saved.
+                store_error = str(error)
+        return result, cancel, store_error
 
     def _show_progress(
         self, cancel: threading.Event, step: str, fraction: float
@@ -108,12 +149,12 @@ class ModelBar(Horizontal):
         if worker.group != "model":
             return
         if event.state == WorkerState.SUCCESS:
-            result, cancel = worker.result
+            result, cancel, store_error = worker.result
             if cancel is not self._cancel:
                 return  # stopped, or a newer run replaced this one
             self._cancel = None
             self.display = False
-            self.post_message(self.Trained(result))
+            self.post_message(self.Trained(result, store_error))
         elif event.state == WorkerState.ERROR:
             from labeltui.core.analysis import AnalysisCancelled
 
