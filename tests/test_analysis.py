@@ -21,6 +21,9 @@ from labeltui.core.analysis import (
     analyze,
     input_key,
 )
+from labeltui.core.features import FeaturesCancelled, text_features
+from labeltui.core.model import ModelCancelled
+from labeltui.core.neighbours import NeighboursCancelled
 
 # The words of each topic, space-separated.
 TOPICS = {
@@ -411,3 +414,79 @@ def test_a_class_with_one_labeled_row_is_neither_checked_nor_leaked() -> None:
     assert any("only one of its class" in note for note in result.notes)
     # Its own suggestion is out-of-fold: a model that never saw a login row.
     assert result.suggested_label[login[0]] != "login"
+
+
+def _steps_until_cancel(
+    texts: list[str], labels: list[str | None], step_prefix: str
+) -> tuple[list[tuple[str, float]], pytest.ExceptionInfo[AnalysisCancelled]]:
+    """Run, setting the cancel event when a step starting with step_prefix shows."""
+    cancel = threading.Event()
+    seen: list[tuple[str, float]] = []
+
+    def progress(step: str, fraction: float) -> None:
+        seen.append((step, fraction))
+        if step.startswith(step_prefix):
+            cancel.set()
+
+    with pytest.raises(AnalysisCancelled) as cancelled:
+        run(texts, labels, progress=progress, cancel=cancel)
+    return seen, cancelled
+
+
+def test_the_feature_step_reports_several_sub_steps(
+    clean: tuple[list[str], list[str | None], list[str], AnalysisResult],
+) -> None:
+    texts, labels, _, _ = clean
+    seen: list[tuple[str, float]] = []
+
+    run(texts, labels, progress=lambda step, fraction: seen.append((step, fraction)))
+
+    reading = [(s, f) for s, f in seen if s.startswith("reading the text: ")]
+    assert len({s for s, _ in reading}) >= 5
+    # The bar moves during the step, not only at its end.
+    assert len({f for _, f in reading if 0 < f < 0.3}) >= 5
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions)
+    assert fractions[-1] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("step_prefix", "stopped_in"),
+    [
+        ("reading the text: splitting words", FeaturesCancelled),
+        ("reading the text: refining", FeaturesCancelled),
+        ("scoring outliers", NeighboursCancelled),
+        ("finding near duplicates", NeighboursCancelled),
+        ("cross-validating, fold 1", ModelCancelled),
+        ("fitting the final model", ModelCancelled),
+    ],
+)
+def test_cancel_takes_effect_inside_the_step_it_was_set_in(
+    step_prefix: str, stopped_in: type[Exception]
+) -> None:
+    texts, labels, _ = make_data()
+
+    seen, cancelled = _steps_until_cancel(texts, labels, step_prefix)
+
+    # The step that saw the event stopped it: nothing was reported after the
+    # first report of that step, and the error came from inside the step.
+    first = next(i for i, (step, _) in enumerate(seen) if step.startswith(step_prefix))
+    assert len(seen) == first + 1
+    assert isinstance(cancelled.value.__cause__, stopped_in)
+
+
+def test_text_features_stop_when_cancelled_from_a_sub_step() -> None:
+    texts, _, _ = make_data()
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def progress(step: str, _fraction: float) -> None:
+        seen.append(step)
+        if step.startswith("weighting words"):
+            cancel.set()
+
+    with pytest.raises(FeaturesCancelled):
+        text_features(texts, cancel=cancel, progress=progress)
+
+    assert seen[-1].startswith("weighting words")
+    assert not any(step.startswith("splitting") for step in seen)

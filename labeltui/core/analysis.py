@@ -267,7 +267,7 @@ def _analyze(
     random_state: int,
     model_stack_ready: Callable[..., None],
 ) -> AnalysisResult:
-    from labeltui.core.features import text_features
+    from labeltui.core.features import FeaturesCancelled, text_features
     from labeltui.core.label_issues import describe_labels, label_issues
     from labeltui.core.model import ModelCancelled, fit_and_predict
     from labeltui.core.neighbours import (
@@ -289,14 +289,27 @@ def _analyze(
     key = input_key(texts, labels)
     n_rows = len(texts)
     report("reading the text", 0.0)
-    features = text_features(texts.to_list(), random_state=random_state, cancel=cancel)
-    if features is None:
-        raise AnalysisCancelled
+
+    def feature_progress(step: str, fraction: float) -> None:
+        report(f"reading the text: {step}", _FEATURES_DONE * fraction)
+
+    try:
+        features = text_features(
+            texts.to_list(),
+            random_state=random_state,
+            cancel=cancel,
+            progress=feature_progress,
+        )
+    except FeaturesCancelled as cancelled:
+        raise AnalysisCancelled from cancelled
 
     report("scoring outliers", _FEATURES_DONE)
     try:
         outlier_score, is_outlier = outlier_scores(
-            features.embedding, random_state=random_state, cancel=cancel
+            features.embedding,
+            random_state=random_state,
+            cancel=cancel,
+            progress=_Span(report, "scoring outliers", _FEATURES_DONE, _OUTLIERS_DONE),
         )
         report("finding near duplicates", _OUTLIERS_DONE)
         clusters = near_duplicate_clusters(
@@ -305,6 +318,12 @@ def _analyze(
             features.embedding,
             random_state=random_state,
             cancel=cancel,
+            progress=_Span(
+                report,
+                "finding near duplicates",
+                _OUTLIERS_DONE,
+                _NEAR_DUPLICATES_DONE,
+            ),
         )
     except NeighboursCancelled as cancelled:
         raise AnalysisCancelled from cancelled
@@ -433,6 +452,34 @@ class _ModelStackLoader(threading.Thread):
         self.join()
         if self.error is not None:
             raise self.error
+
+
+# Progress of a sub-step is passed on once it has moved by at least this share
+# of the whole run: often enough for a progress bar, few enough calls.
+_PROGRESS_STEP = 0.005
+
+
+class _Span:
+    """Maps a sub-step's fraction (0..1) onto its span of the whole run."""
+
+    def __init__(
+        self,
+        report: Callable[[str, float], None],
+        step: str,
+        low: float,
+        high: float,
+    ) -> None:
+        self._report = report
+        self._step = step
+        self._low = low
+        self._high = high
+        self._last = low
+
+    def __call__(self, fraction: float) -> None:
+        value = self._low + (self._high - self._low) * min(max(fraction, 0.0), 1.0)
+        if value - self._last >= _PROGRESS_STEP:
+            self._last = value
+            self._report(self._step, value)
 
 
 def _can_train(y: np.ndarray, n_classes: int) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,6 +61,55 @@ SVD_OVERSAMPLES = 10
 # Relative ridge added to a Gram matrix before its Cholesky factorisation.
 CHOLESKY_RIDGE = 1e-10
 
+# Distinct words turned into character n-grams between two checks of the cancel
+# event: the Python loop does about a million words a minute, so this is a few
+# tenths of a second of work at most.
+WORDS_PER_CHECK = 20_000
+
+# Rows projected on the singular directions at once, so the cancel event is
+# checked and progress reported every fraction of a second on large data.
+PROJECT_BLOCK_ROWS = 10_000
+
+# The share of the feature step each sub-step is expected to end at, measured
+# on 100,000 short texts; used only for the progress bar.
+_WORDS_DONE = 0.25
+_CHARACTER_WORDS_DONE = 0.35
+_CHARACTER_NGRAMS_DONE = 0.5
+_CHARACTERS_DONE = 0.65
+_COMBINED_DONE = 0.7
+_SKETCH_DONE = 0.8
+_POWER_DONE = 0.9
+_DIRECTIONS_DONE = 0.92
+
+FeatureProgress = Callable[[str, float], None]
+
+
+class FeaturesCancelled(Exception):
+    """The cancel event was set while the features were being computed."""
+
+
+class _Steps:
+    """Reports progress of the feature step and checks the cancel event."""
+
+    def __init__(
+        self, progress: FeatureProgress | None, cancel: threading.Event | None
+    ) -> None:
+        self._progress = progress
+        self._cancel = cancel
+        self._reached = 0.0
+
+    def check(self) -> None:
+        """Raise FeaturesCancelled when the cancel event is set."""
+        if self._cancel is not None and self._cancel.is_set():
+            raise FeaturesCancelled
+
+    def __call__(self, step: str, fraction: float) -> None:
+        """Check the cancel event, then report `fraction` (never going back)."""
+        self.check()
+        self._reached = max(self._reached, min(fraction, 1.0))
+        if self._progress is not None:
+            self._progress(step, self._reached)
+
 
 @dataclass(frozen=True)
 class TextFeatures:
@@ -82,7 +132,8 @@ def text_features(
     dimensions: int | None = None,
     random_state: int = 0,
     cancel: threading.Event | None = None,
-) -> TextFeatures | None:
+    progress: FeatureProgress | None = None,
+) -> TextFeatures:
     """Build the TF-IDF matrix and the compact embedding of the texts.
 
     Args:
@@ -90,33 +141,39 @@ def text_features(
         dimensions: The most dimensions of the embedding (default
             EMBEDDING_DIMENSIONS); fewer when the data is too small for them.
         random_state: Seed of the randomized SVD.
-        cancel: Checked between steps; when set, None is returned.
+        cancel: Checked between sub-steps and inside the long loops.
+        progress: Called with a sub-step description and the fraction of the
+            feature step done (0 to 1, never decreasing), several times a
+            second of work on large data.
 
     Returns:
-        The features, or None when cancel was set.
+        The features.
+
+    Raises:
+        FeaturesCancelled: cancel was set.
     """
-    words = _word_tfidf(texts)
-    if cancel is not None and cancel.is_set():
-        return None
-    characters = _character_tfidf(texts)
+    steps = _Steps(progress, cancel)
+    steps("counting words", 0.0)
+    words = _word_tfidf(texts, steps)
+    steps("splitting words into character n-grams", _WORDS_DONE)
+    characters = _character_tfidf(texts, steps)
+    steps("combining words and characters", _CHARACTERS_DONE)
     tfidf = _unit_rows_sparse(
         sp.hstack([words, characters], format="csr", dtype=np.float32)
     )
-
-    if cancel is not None and cancel.is_set():
-        return None
+    del words, characters
+    steps("finding the main directions of the text", _COMBINED_DONE)
     embedding = _embed(
         tfidf,
         dimensions=dimensions or EMBEDDING_DIMENSIONS,
         random_state=random_state,
-        cancel=cancel,
+        steps=steps,
     )
-    if embedding is None:
-        return None
+    steps("text read", 1.0)
     return TextFeatures(tfidf=tfidf, embedding=embedding)
 
 
-def _word_tfidf(texts: list[str]) -> sp.csr_matrix:
+def _word_tfidf(texts: list[str], steps: _Steps) -> sp.csr_matrix:
     """TF-IDF of lower-cased words of two or more characters, and word pairs.
 
     The same terms as scikit-learn's default word analyzer, counted with polars
@@ -136,6 +193,7 @@ def _word_tfidf(texts: list[str]) -> sp.csr_matrix:
     )
     if words.height == 0:
         return sp.csr_matrix((n_rows, 0), dtype=np.float32)
+    steps("pairing words", _WORDS_DONE * 0.4)
     low, high = WORD_NGRAMS
     grams = [words] if low == 1 else []
     shifted = words
@@ -152,8 +210,12 @@ def _word_tfidf(texts: list[str]) -> sp.csr_matrix:
         if n >= low:
             grams.append(shifted)
     terms = pl.concat(grams)
+    del grams, words, shifted
+    steps("numbering words and word pairs", _WORDS_DONE * 0.6)
     distinct = terms.select(pl.col("term").unique().sort()).with_row_index("id")
+    steps("numbering words and word pairs", _WORDS_DONE * 0.65)
     ids = terms.join(distinct, on="term", maintain_order="left")["id"].to_numpy()
+    steps("counting words and word pairs", _WORDS_DONE * 0.75)
     counts = sp.csr_matrix(
         (
             np.ones(terms.height, dtype=np.float32),
@@ -161,11 +223,12 @@ def _word_tfidf(texts: list[str]) -> sp.csr_matrix:
         ),
         shape=(n_rows, distinct.height),
     )
+    del terms, ids
     counts.sum_duplicates()
-    return _weigh(counts)
+    return _weigh(counts, steps, "weighting words", _WORDS_DONE * 0.85)
 
 
-def _character_tfidf(texts: list[str]) -> sp.csr_matrix:
+def _character_tfidf(texts: list[str], steps: _Steps) -> sp.csr_matrix:
     """TF-IDF of the character n-grams of each word, padded with a space.
 
     The n-grams never cross a word boundary, so a row's counts are the sum of
@@ -198,23 +261,42 @@ def _character_tfidf(texts: list[str]) -> sp.csr_matrix:
         shape=(len(texts), len(vocabulary)),
     )
 
+    del exploded, word_ids, distinct
+    steps("splitting words into character n-grams", _CHARACTER_WORDS_DONE)
+
     grams: dict[str, int] = {}
     indices: list[int] = []
     indptr = [0]
-    for word in vocabulary:
+    span = _CHARACTER_NGRAMS_DONE - _CHARACTER_WORDS_DONE
+    for number, word in enumerate(vocabulary):
+        if number % WORDS_PER_CHECK == 0 and number:
+            steps(
+                "splitting words into character n-grams",
+                _CHARACTER_WORDS_DONE + span * number / len(vocabulary),
+            )
         indices.extend(grams.setdefault(g, len(grams)) for g in _ngrams(word))
         indptr.append(len(indices))
+    steps("counting character n-grams", _CHARACTER_NGRAMS_DONE)
     word_grams = sp.csr_matrix(
         (np.ones(len(indices), dtype=np.float32), indices, indptr),
         shape=(len(vocabulary), len(grams)),
     )
     counts = sp.csr_matrix(row_words @ word_grams)
+    del row_words, word_grams
     counts.sum_duplicates()
-    return _weigh(counts)
+    return _weigh(
+        counts,
+        steps,
+        "weighting character n-grams",
+        (_CHARACTER_NGRAMS_DONE + _CHARACTERS_DONE) / 2,
+    )
 
 
-def _weigh(counts: sp.csr_matrix) -> sp.csr_matrix:
+def _weigh(
+    counts: sp.csr_matrix, steps: _Steps, step: str, fraction: float
+) -> sp.csr_matrix:
     """Sublinear TF-IDF with unit-length rows, dropping rare terms."""
+    steps(step, fraction)
     n_rows = counts.shape[0]
     frequency = np.bincount(counts.indices, minlength=counts.shape[1])
     minimum = (
@@ -222,10 +304,14 @@ def _weigh(counts: sp.csr_matrix) -> sp.csr_matrix:
     )
     kept = np.flatnonzero(frequency >= minimum)
     counts = counts[:, kept]
+    steps(step, fraction)
     # The smoothed inverse document frequency of scikit-learn's TfidfTransformer.
     idf = np.log((1 + n_rows) / (1 + frequency[kept])) + 1
     counts.data = (1 + np.log(counts.data)).astype(np.float32)
-    return _unit_rows_sparse(counts @ sp.diags(idf.astype(np.float32)))
+    weighted = counts @ sp.diags(idf.astype(np.float32))
+    del counts
+    steps(step, fraction)
+    return _unit_rows_sparse(weighted)
 
 
 def _ngrams(word: str) -> list[str]:
@@ -252,8 +338,8 @@ def _embed(
     *,
     dimensions: int,
     random_state: int,
-    cancel: threading.Event | None = None,
-) -> np.ndarray | None:
+    steps: _Steps,
+) -> np.ndarray:
     """Rows projected on the top singular directions of the TF-IDF matrix.
 
     A randomized range finder (Halko, Martinsson and Tropp, 2011) with
@@ -261,8 +347,8 @@ def _embed(
     small (dimensions x dimensions) matrix, which here is several times faster
     than scikit-learn's randomized_svd and its Householder QR of a tall matrix.
     On large data the directions come from a random sample of rows and every
-    row is then projected on them with one more product. Returns None when
-    cancel is set between products.
+    row is then projected on them, a block of rows at a time. The cancel event
+    is checked between products.
     """
     n_rows, n_terms = tfidf.shape
     rank = min(dimensions, n_rows - 1, n_terms - 1)
@@ -279,13 +365,23 @@ def _embed(
     transposed = sample.T.tocsr()
 
     sketch = sample @ rng.standard_normal((n_terms, width), dtype=np.float32)
-    for _ in range(SVD_POWER_ITERATIONS):
-        if cancel is not None and cancel.is_set():
-            return None
-        sketch = sample @ (transposed @ _orthonormal(sketch))
+    steps("refining the main directions", _SKETCH_DONE)
+    span = _POWER_DONE - _SKETCH_DONE
+    for iteration in range(SVD_POWER_ITERATIONS):
+        steps(
+            "refining the main directions",
+            _SKETCH_DONE + span * iteration / SVD_POWER_ITERATIONS,
+        )
+        projected = transposed @ _orthonormal(sketch)
+        steps(
+            "refining the main directions",
+            _SKETCH_DONE + span * (iteration + 0.5) / SVD_POWER_ITERATIONS,
+        )
+        sketch = sample @ projected
+        del projected
+    steps("finding the main directions", _POWER_DONE)
     basis = _orthonormal(sketch)
-    if cancel is not None and cancel.is_set():
-        return None
+    del sketch
 
     # With B = basis.T @ sample, the top eigenvectors of B B.T are the singular
     # directions within the basis: sample = basis @ vectors @ diag(sigma) @ V.T.
@@ -293,14 +389,20 @@ def _embed(
     eigenvalues, eigenvectors = np.linalg.eigh(spanned.T @ spanned)
     top = np.argsort(eigenvalues)[::-1][:rank]
     sigma = np.sqrt(np.maximum(eigenvalues[top], 0.0))
+    steps("projecting the rows", _DIRECTIONS_DONE)
     if not sampled:
         embedding = basis @ (eigenvectors[:, top] * sigma).astype(np.float32)
         return _unit_rows(embedding)
     safe_sigma = np.where(sigma > 0, sigma, 1.0)
     directions = (spanned @ (eigenvectors[:, top] / safe_sigma)).astype(np.float32)
-    if cancel is not None and cancel.is_set():
-        return None
-    return _unit_rows(np.asarray(tfidf @ directions, dtype=np.float32))
+    del spanned, basis, transposed, sample
+    embedding = np.empty((n_rows, rank), dtype=np.float32)
+    span = 1.0 - _DIRECTIONS_DONE
+    for start in range(0, n_rows, PROJECT_BLOCK_ROWS):
+        steps("projecting the rows", _DIRECTIONS_DONE + span * start / n_rows)
+        block = slice(start, start + PROJECT_BLOCK_ROWS)
+        embedding[block] = _unit_rows(np.asarray(tfidf[block] @ directions))
+    return embedding
 
 
 def _orthonormal(matrix: np.ndarray) -> np.ndarray:

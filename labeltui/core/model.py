@@ -46,6 +46,11 @@ TEMPERATURE_BOUNDS = (0.05, 20.0)
 PREDICT_BLOCK_ROWS = 50_000
 
 
+# The share of fit_and_predict each part is expected to end at, for progress.
+_CROSS_VALIDATION_DONE = 0.8
+_FINAL_FIT_DONE = 0.95
+
+
 class ModelCancelled(Exception):
     """The cancel event was set while the model was being fitted."""
 
@@ -166,14 +171,14 @@ def fit_and_predict(
             cv_accuracy,
         )
 
-    _check(cancel)
-    if progress is not None:
-        progress("fitting the final model", 0.9)
-    final = _new_model(best_c).fit(features[labeled], y_labeled)
+    final = _fit_final(features[labeled], y_labeled, best_c, cancel, progress)
     top_classes = np.zeros((len(y), top_k), dtype=np.int32)
     top_probabilities = np.zeros((len(y), top_k), dtype=np.float32)
     for start in range(0, len(y), PREDICT_BLOCK_ROWS):
         _check(cancel)
+        if progress is not None:
+            span = 1.0 - _FINAL_FIT_DONE
+            progress("scoring every row", _FINAL_FIT_DONE + span * start / len(y))
         block = slice(start, start + PREDICT_BLOCK_ROWS)
         scores = np.full((len(features[block]), n_classes), -np.inf)
         scores[:, final.classes_] = final.decision_function(features[block])
@@ -197,6 +202,35 @@ def fit_and_predict(
     )
 
 
+def _fit_final(
+    features: np.ndarray,
+    y: np.ndarray,
+    best_c: float,
+    cancel: threading.Event | None,
+    progress: Callable[[str, float], None] | None,
+) -> _QuietModel:
+    """The model fitted on every labeled row with penalty best_c.
+
+    Like the fold models, it walks the penalties from the strongest up to
+    best_c, each fit starting from the previous solution: the same optimum
+    (the problem is convex), reached in short fits with the cancel event
+    checked between them, instead of one long fit that cannot be stopped.
+    """
+    path = [c for c in REGULARISATION_GRID if c <= best_c] or [best_c]
+    model = _new_model(path[0], warm_start=True)
+    span = _FINAL_FIT_DONE - _CROSS_VALIDATION_DONE
+    for number, c in enumerate(path):
+        _check(cancel)
+        if progress is not None:
+            progress(
+                "fitting the final model",
+                _CROSS_VALIDATION_DONE + span * number / len(path),
+            )
+        model.set_params(C=c)
+        model.fit(features, y)
+    return model
+
+
 def _out_of_fold_logits(
     features: np.ndarray,
     y: np.ndarray,
@@ -218,18 +252,20 @@ def _out_of_fold_logits(
         model = _new_model(REGULARISATION_GRID[0], warm_start=True)
         # Each penalty starts from the previous, stronger one's solution: the
         # same fold's training rows, so nothing leaks, and fewer iterations.
-        for c in REGULARISATION_GRID:
+        for number, c in enumerate(REGULARISATION_GRID):
             _check(cancel)
+            if progress is not None:
+                fits_done = fold * len(REGULARISATION_GRID) + number
+                fits = n_folds * len(REGULARISATION_GRID)
+                progress(
+                    f"cross-validating, fold {fold + 1} of {n_folds}",
+                    _CROSS_VALIDATION_DONE * fits_done / fits,
+                )
             model.set_params(C=c)
             model.fit(features[train], y[train])
             rows = np.flatnonzero(test)
             logits[c][np.ix_(rows, model.classes_)] = model.decision_function(
                 features[test]
-            )
-        if progress is not None:
-            progress(
-                f"cross-validating, fold {fold + 1} of {n_folds}",
-                (fold + 1) / n_folds * 0.85,
             )
     return logits, scored
 

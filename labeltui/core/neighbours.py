@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -53,6 +54,14 @@ PIVOT_PROBES = 2
 # BLOCK_ROWS * other_rows floats.
 BLOCK_ROWS = 2_048
 
+# The share of the near-duplicate search spent finding each row's nearest
+# pivots (the rest goes to the buckets), for progress only.
+_PIVOT_SHARE = 0.2
+
+
+# Called with the fraction of a search done, 0 to 1.
+Progress = Callable[[float], None]
+
 
 class NeighboursCancelled(Exception):
     """The cancel event was set."""
@@ -63,6 +72,7 @@ def outlier_scores(
     *,
     random_state: int = 0,
     cancel: threading.Event | None = None,
+    progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score how typical every row is.
 
@@ -70,6 +80,7 @@ def outlier_scores(
         embedding: (n_rows, d) unit-length rows.
         random_state: Seed of the reference sample.
         cancel: Checked between blocks.
+        progress: Called with the fraction done between blocks.
 
     Returns:
         outlier_score (float32, 0..1, low means atypical) and is_outlier (bool).
@@ -92,6 +103,8 @@ def outlier_scores(
     reference_vectors = embedding[reference]
     for start in range(0, n_rows, BLOCK_ROWS):
         _check(cancel)
+        if progress is not None:
+            progress(start / n_rows)
         rows = np.arange(start, min(start + BLOCK_ROWS, n_rows))
         similarity = embedding[rows] @ reference_vectors.T
         # A reference row is not its own neighbour.
@@ -119,6 +132,7 @@ def near_duplicate_clusters(
     *,
     random_state: int = 0,
     cancel: threading.Event | None = None,
+    progress: Progress | None = None,
 ) -> np.ndarray:
     """Group rows whose texts are the same or nearly the same.
 
@@ -133,6 +147,7 @@ def near_duplicate_clusters(
         embedding: (n_rows, d) unit-length rows.
         random_state: Seed of the pivot rows.
         cancel: Checked between blocks.
+        progress: Called with the fraction done between blocks.
 
     Returns:
         (n_rows,) int32 cluster id, -1 for rows in no group. Ids are numbered
@@ -146,7 +161,7 @@ def near_duplicate_clusters(
     n_rows = len(texts)
     first, second = _same_normalised_text(texts)
     pairs = [(first, second)]
-    for a, b in _similar_pairs(tfidf, embedding, random_state, cancel):
+    for a, b in _similar_pairs(tfidf, embedding, random_state, cancel, progress):
         pairs.append((a, b))
     left = np.concatenate([p[0] for p in pairs]).astype(np.int64)
     right = np.concatenate([p[1] for p in pairs]).astype(np.int64)
@@ -189,6 +204,7 @@ def _similar_pairs(
     embedding: np.ndarray,
     random_state: int,
     cancel: threading.Event | None,
+    progress: Progress | None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     n_rows = len(embedding)
     if n_rows < 2:
@@ -202,6 +218,8 @@ def _similar_pairs(
     nearest = np.empty((n_rows, probes), dtype=np.int64)
     for start in range(0, n_rows, BLOCK_ROWS):
         _check(cancel)
+        if progress is not None:
+            progress(_PIVOT_SHARE * start / n_rows)
         similarity = embedding[start : start + BLOCK_ROWS] @ pivots.T
         nearest[start : start + BLOCK_ROWS] = np.argsort(
             -similarity, axis=1, kind="stable"
@@ -224,7 +242,9 @@ def _similar_pairs(
         if len(members) == 0 or len(queries) == 0:
             continue
         _check(cancel)
-        found.extend(_pairs_in_bucket(tfidf, embedding, queries, members))
+        if progress is not None:
+            progress(_PIVOT_SHARE + (1 - _PIVOT_SHARE) * bucket / n_pivots)
+        found.extend(_pairs_in_bucket(tfidf, embedding, queries, members, cancel))
     return found
 
 
@@ -233,12 +253,14 @@ def _pairs_in_bucket(
     embedding: np.ndarray,
     queries: np.ndarray,
     members: np.ndarray,
+    cancel: threading.Event | None,
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Near-duplicate pairs (query row, member row) within one bucket."""
     vectors = embedding[members]
     n_candidates = min(CANDIDATES_PER_ROW, len(members))
     found = []
     for start in range(0, len(queries), BLOCK_ROWS):
+        _check(cancel)
         rows = queries[start : start + BLOCK_ROWS]
         similarity = embedding[rows] @ vectors.T
         # A row is not its own near duplicate.
