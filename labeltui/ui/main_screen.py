@@ -26,6 +26,7 @@ from labeltui.ui.dialogs import (
     SortDialog,
     sort_description,
 )
+from labeltui.ui.export_runner import ExportRunner
 from labeltui.ui.help import HelpScreen, bindings_of, key_sections
 from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.panes import (
@@ -113,6 +114,8 @@ class MainScreen(Screen[None]):
         self.totals: dict[str, int] = {}
         self.model_state = "not trained"
         self._search_timer: Timer | None = None
+        # A model result that arrived while an export was reading the rows.
+        self._waiting_analysis: ModelBar.Trained | None = None
 
     # -- layout --------------------------------------------------------------
 
@@ -126,6 +129,7 @@ class MainScreen(Screen[None]):
                 yield RowTable(on_cursor=self._show_current_row, id="table")
                 yield Resolver(id="resolver")
         yield KeyHints(id="key-hints")
+        yield ExportRunner(self.workspace, id="export-runner")
 
     def on_mount(self) -> None:
         self.query_one("#search").display = False
@@ -218,6 +222,8 @@ class MainScreen(Screen[None]):
         After an action on one row the cursor moves to the next row of the view
         (the row that followed it before the action, wherever it is now).
         """
+        if self._exporting():
+            return
         next_row = self.table.row_id_at(self.table.cursor + 1)
         try:
             self.workspace.apply(action)
@@ -296,10 +302,14 @@ class MainScreen(Screen[None]):
 
     def action_undo(self) -> None:
         """Undo the last action."""
+        if self._exporting():
+            return
         self._show_undo_step(self.workspace.undo(), "undone")
 
     def action_redo(self) -> None:
         """Redo the last undone action."""
+        if self._exporting():
+            return
         self._show_undo_step(self.workspace.redo(), "redone")
 
     def _show_undo_step(self, action: Action | None, verb: str) -> None:
@@ -426,31 +436,40 @@ class MainScreen(Screen[None]):
     def _export(self, request: ExportRequest | None) -> None:
         if request is None:
             return
-        from labeltui.core.export import export_workspace
+        if not self.query_one(ExportRunner).start(request):
+            self.notify("an export is already being written; try again after it")
+            return
+        self.notify(f"exporting to {request.path}…", markup=False)
 
-        # TODO: the export runs on the UI thread because the workspace's SQLite
-        # connection belongs to it; at 1,000,000 rows the screen freezes for the
-        # seconds the write takes.
-        try:
-            written = export_workspace(
-                self.workspace,
-                Path(request.path).expanduser(),
-                keep_excluded=request.keep_excluded,
-                excel_safe=request.excel_safe,
-            )
-        except UserError as error:
-            self.notify(str(error), severity="error", markup=False)
-            return
-        except Exception as error:
-            log.exception("export to %s failed", request.path)
-            self.notify(
-                f"export failed: {error}",
-                severity="error",
-                markup=False,
-                timeout=ERROR_NOTICE_SECONDS,
-            )
-            return
-        self.notify(f"exported {written:,} rows to {request.path}", markup=False)
+    def _exporting(self) -> bool:
+        """Whether an export is reading the rows (then say why nothing changes)."""
+        if not self.query_one(ExportRunner).running:
+            return False
+        self.notify(
+            "the export is still reading the rows; try again in a moment",
+            timeout=SHORT_NOTICE_SECONDS,
+        )
+        return True
+
+    @on(ExportRunner.Exported)
+    def _exported(self, event: ExportRunner.Exported) -> None:
+        self.notify(f"exported {event.rows:,} rows to {event.path}", markup=False)
+        self._use_waiting_analysis()
+
+    @on(ExportRunner.Failed)
+    def _export_failed(self, event: ExportRunner.Failed) -> None:
+        self.notify(
+            event.message,
+            severity="error",
+            markup=False,
+            timeout=ERROR_NOTICE_SECONDS,
+        )
+        self._use_waiting_analysis()
+
+    def _use_waiting_analysis(self) -> None:
+        if self._waiting_analysis is not None:
+            trained, self._waiting_analysis = self._waiting_analysis, None
+            self._model_trained(trained)
 
     # -- the model -----------------------------------------------------------
 
@@ -470,6 +489,10 @@ class MainScreen(Screen[None]):
 
     @on(ModelBar.Trained)
     def _model_trained(self, event: ModelBar.Trained) -> None:
+        if self.query_one(ExportRunner).running:
+            # The export reads the suggestions too: swap them in after it.
+            self._waiting_analysis = event
+            return
         # The worker already stored it in the project; only the swap is left.
         self.workspace.use_analysis(event.result)
         self.model_state = self._describe_analysis(event.result)
