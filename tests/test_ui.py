@@ -59,9 +59,8 @@ async def test_table_and_header_show_the_data(workspace: Workspace) -> None:
     assert "tickets.csv" in text
     assert "40 rows" in text
     assert "14 labeled" in text
-    assert "26 unlabeled" in text
     assert "when will my new card arrive (message 0)" in text
-    assert "model: off" in text
+    assert "model off (r: train)" in text
     assert "? Help" in text
 
 
@@ -366,3 +365,30 @@ async def test_escape_leaves_the_search_box_and_keeps_the_search(
         await pilot.press("slash", "ctrl+u", "enter")  # clear the box: all rows
         assert screen.query_state.search == ""
         assert screen.view.height == 40
+
+
+@pytest.mark.parametrize(
+    ("width", "shown", "dropped"),
+    [
+        (200, ("tickets.csv", "40 rows", "14 labeled", "0 resolved", "model off"), ()),
+        (80, ("40 rows", "0 resolved", "0 issues", "model off"), ("tickets.csv",)),
+        (50, ("0 resolved", "model off (r: train)"), ("tickets.csv", "40 rows")),
+        (30, ("model off (r: train)",), ("resolved",)),
+    ],
+)
+async def test_the_header_is_one_line_at_any_width(
+    workspace: Workspace,
+    width: int,
+    shown: tuple[str, ...],
+    dropped: tuple[str, ...],
+) -> None:
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        header = screen_text(app).splitlines()[0]
+        assert main_screen(app).query_one("#header-line").region.height == 1
+
+    for part in shown:
+        assert part in header
+    for part in dropped:
+        assert part not in header

@@ -73,7 +73,7 @@ async def test_resolver_lists_the_likeliest_labels_of_the_analysis(
     ]
     assert [p for _, _, p in listed] == [f"{p:.0%}".rstrip("%") for _, p in expected]
     assert f"suggestion: {expected[0][0]} {expected[0][1]:.0%}" in shown
-    assert "model: ready · cv accuracy 88%" in shown
+    assert "model ready, cv 88%" in shown
 
 
 async def test_auto_fix_and_digits_apply_suggested_labels(analysed: Workspace) -> None:
@@ -148,7 +148,7 @@ async def test_the_model_trains_on_open_and_suggestions_appear(
     assert "message 0" in table_before  # the table was usable at once
     assert workspace.analysis is not None
     assert workspace.analysis_is_current()
-    assert "model: ready" in shown
+    assert "model ready" in shown
     suggestion = workspace.row_detail(0).suggestion
     assert suggestion in LABELS
     assert f"suggestion: {suggestion}" in shown
@@ -184,7 +184,7 @@ async def test_retrain_after_labeling_uses_the_new_labels(
         await pilot.press("r")  # a second press cancels the first run
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "model: ready" in screen_text(app)
+        assert "model ready" in screen_text(app)
         assert "failed" not in screen_text(app)
 
     assert analysed.analysis_is_current()
@@ -198,7 +198,7 @@ async def test_a_model_failure_is_shown_not_swallowed(workspace: Workspace) -> N
         bar = app.query_one(ModelBar)
         bar.post_message(ModelBar.Failed(ValueError("no features in the text")))
         assert await shown_notice(pilot, app, "the model failed: no features")
-        assert "model: failed (r: retry)" in screen_text(app)
+        assert "model failed (r: retry)" in screen_text(app)
         assert app.is_running
 
 

@@ -112,7 +112,7 @@ class MainScreen(Screen[None]):
         self.query_state = ViewQuery()
         self.view: View | None = None
         self.totals: dict[str, int] = {}
-        self.model_state = "not trained"
+        self.model_state = "model not trained"
         self._search_timer: Timer | None = None
         # A model result that arrived while an export was reading the rows.
         self._waiting_analysis: ModelBar.Trained | None = None
@@ -150,9 +150,9 @@ class MainScreen(Screen[None]):
             self.call_after_refresh(self.action_retrain)
         else:
             self.model_state = (
-                "out of date (r: retrain)"
+                "model out of date (r: retrain)"
                 if self.workspace.analysis is not None
-                else "off (r: train)"
+                else "model off (r: train)"
             )
             self._show_header()
 
@@ -475,7 +475,7 @@ class MainScreen(Screen[None]):
 
     def action_retrain(self) -> None:
         """Train the model on the current labels (cancelling a run in progress)."""
-        self.model_state = "training…"
+        self.model_state = "model training…"
         self._show_header()
         self.query_one(ModelBar).start(
             self.workspace.dataset.texts,
@@ -516,7 +516,7 @@ class MainScreen(Screen[None]):
 
     @on(ModelBar.Failed)
     def _model_failed(self, event: ModelBar.Failed) -> None:
-        self.model_state = "failed (r: retry)"
+        self.model_state = "model failed (r: retry)"
         self._show_header()
         self.notify(
             f"the model failed: {event.error}",
@@ -528,10 +528,10 @@ class MainScreen(Screen[None]):
     @staticmethod
     def _describe_analysis(result: AnalysisResult) -> str:
         if result.top_classes.shape[1] == 0:
-            return "no suggestions (see notes)"
+            return "model: no suggestions (see notes)"
         if result.cv_accuracy is None:
-            return f"ready ({result.seconds:.0f} s)"
-        return f"ready · cv accuracy {result.cv_accuracy:.0%}"
+            return f"model ready ({result.seconds:.0f} s)"
+        return f"model ready, cv {result.cv_accuracy:.0%}"
 
     # -- help ----------------------------------------------------------------
 

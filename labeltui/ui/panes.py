@@ -124,34 +124,71 @@ def _setting(name: str, value: str | None, default: str) -> Text:
     return text
 
 
-class HeaderLine(Static):
-    """One line: dataset, counts and the model's state."""
+# Between the parts of the header line.
+HEADER_SEPARATOR = " · "
 
-    _lines = 0
+# The header's parts from the first to drop to the last, when the line is too
+# narrow for all of them: the file name is on the terminal's title already and
+# the label count matters least once labeling has started; the model's state
+# and the resolved and issue counts say what to do next.
+HEADER_DROP_ORDER = ("name", "labeled", "rows", "issues", "resolved", "model")
+
+
+class HeaderLine(Static):
+    """One line, never wrapped: data file, counts and the model's state.
+
+    Parts are dropped in HEADER_DROP_ORDER until the rest fits the width.
+    """
+
+    _shown: tuple[str, Mapping[str, int], str] | None = None
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def show(self, name: str, counts: Mapping[str, int], model_state: str) -> None:
-        """Redraw from the whole-dataset counts and a short model state."""
-        line = plain(name, "bold")
-        parts = (
-            ("rows", counts.get("all", 0)),
-            ("labeled", counts.get("labeled", 0)),
-            ("unlabeled", counts.get("unlabeled", 0)),
-            ("resolved", counts.get("resolved", 0)),
-            ("label issues", counts.get("label_issue", 0)),
-        )
-        for label, value in parts:
-            line.append(" · ")
-            line.append(f"{value:,}", style="bold")
-            line.append(f" {label}")
-        line.append(" · model: ")
-        line.append(model_state, style="italic")
+        """Redraw from the whole-dataset counts and a short model state.
 
-        # A layout pass costs more than the redraw: ask for one only when the
-        # header wraps to a different number of lines (narrow terminals).
-        width = max(1, self.content_size.width)
-        lines = -(-line.cell_len // width)
-        self.update(line, layout=lines != self._lines)
-        self._lines = lines
+        Args:
+            name: The data file's name.
+            counts: Whole-dataset counts: "all" and the flags.
+            model_state: What the model is doing, including the word "model".
+        """
+        self._shown = (name, counts, model_state)
+        parts = {
+            "name": plain(name, "bold"),
+            "rows": _count(counts.get("all", 0), "rows"),
+            "labeled": _count(counts.get("labeled", 0), "labeled"),
+            "resolved": _count(counts.get("resolved", 0), "resolved"),
+            "issues": _count(counts.get("label_issue", 0), "issues"),
+            "model": plain(model_state, "italic"),
+        }
+        width = self.content_size.width
+        for dropped in HEADER_DROP_ORDER:
+            if not width or _joined_length(parts.values()) <= width:
+                break
+            if len(parts) > 1:
+                del parts[dropped]
+
+        line = Text(no_wrap=True, overflow="ellipsis", end="")
+        line.append_text(Text(HEADER_SEPARATOR).join(parts.values()))
+        if width:
+            line.truncate(width, overflow="ellipsis")
+        # The line never wraps, so its height never changes: no layout pass.
+        self.update(line, layout=False)
+
+
+def _count(value: int, noun: str) -> Text:
+    text = Text(f"{value:,}", style="bold")
+    text.append(f" {noun}")
+    return text
+
+
+def _joined_length(parts: Iterable[Text]) -> int:
+    texts = list(parts)
+    return sum(text.cell_len for text in texts) + len(HEADER_SEPARATOR) * (
+        len(texts) - 1
+    )
 
 
 # Flags worth listing in the resolver, as the sidebar names them.
