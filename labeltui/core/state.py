@@ -2,14 +2,13 @@
 
 Labels are codes into the project's label table (-1 = none), a row's action is
 an int8 code and its tags are the bits of one uint64. A one-row action touches
-a few array cells; polars frames are built only for the rows asked for; every
-sort order is computed once and reused, because the sort keys (text and the
-analysis scores) never change with actions.
+a few array cells; polars frames are built only for the rows asked for.
+Filtering, text search and sort orders are query.py's (RowFinder); RowState
+hands view queries to it.
 """
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -18,23 +17,26 @@ import polars as pl
 
 from labeltui.core.errors import UserError
 from labeltui.core.project import CHANGE_DTYPE, MAX_TAGS
+from labeltui.core.query import FLAGS, SORTS, RowFinder, ViewQuery
 
 if TYPE_CHECKING:
     from labeltui.core.analysis import AnalysisResult
 
+# FLAGS, SORTS and ViewQuery live in query.py and are imported from here too.
+__all__ = [
+    "ACTION_KINDS",
+    "FLAGS",
+    "NEEDS_REVIEW",
+    "ROW_ACTIONS",
+    "SORTS",
+    "STATE_COLUMNS",
+    "Action",
+    "RowDetail",
+    "RowState",
+    "ViewQuery",
+]
+
 ACTION_KINDS = ("label", "auto_fix", "keep", "exclude", "tag", "untag")
-FLAGS = (
-    "unlabeled",
-    "labeled",
-    "label_issue",
-    "outlier",
-    "near_duplicate",
-    "ambiguous",
-    "needs_review",
-    "resolved",
-    "unresolved",
-)
-SORTS = ("row", "confidence", "-confidence", "label_quality", "outlier_score", "text")
 NEEDS_REVIEW = "needs_review"
 
 # The action of a row, stored per row as an int8 code. The codes are written
@@ -62,15 +64,6 @@ STATE_COLUMNS = (
     "tags",
 )
 
-# A view sorted by text over fewer rows than this sorts just those rows; larger
-# ones compute (once) the text order of every row, about 0.6 s for 1M rows here.
-SUBSET_TEXT_SORT_MAX = 200_000
-
-# A longer needle searches only the rows the shorter one matched when they are
-# at most this share of all rows; gathering more texts costs about as much as
-# searching them all.
-NARROW_SEARCH_MAX_SHARE = 0.25
-
 # Tags are joined with this in outputs, so a tag may not contain it.
 TAG_SEPARATOR = ";"
 
@@ -83,20 +76,6 @@ class Action:
     rows: tuple[int, ...]
     label: str | None = None
     tag: str | None = None
-
-
-@dataclass(frozen=True)
-class ViewQuery:
-    """Which rows to show and in what order."""
-
-    flags: frozenset[str] = frozenset()
-    given_label: str | None = None
-    suggested_label: str | None = None
-    final_label: str | None = None
-    search: str = ""
-    min_confidence: float | None = None
-    max_confidence: float | None = None
-    sort: str = "row"
 
 
 @dataclass(frozen=True)
@@ -149,11 +128,7 @@ class RowState:
         self._final = np.full(self.n_rows, NO_LABEL, dtype=np.int32)
         self._action = np.zeros(self.n_rows, dtype=np.int8)
         self._tag_bits = np.zeros(self.n_rows, dtype=np.uint64)
-        self._orders: dict[str, np.ndarray] = {}
-        self._lower_texts: pl.Series | None = None
-        self._lower_lock = threading.Lock()
-        self._last_search: tuple[str, np.ndarray] | None = None
-        self._order_locks = {sort: threading.Lock() for sort in SORTS}
+        self._finder = RowFinder(self)
         self.clear_analysis()
 
     # -- labels -----------------------------------------------------------------
@@ -215,36 +190,39 @@ class RowState:
         self._outlier_score = np.full(n, np.nan, dtype=np.float32)
         self._cluster = np.full(n, -1, dtype=np.int32)
         self._ambiguous = np.zeros(n, dtype=bool)
-        for sort in ("confidence", "-confidence", "label_quality", "outlier_score"):
-            with self._order_locks[sort]:
-                self._orders.pop(sort, None)
+        self._finder.forget_score_orders()
 
     # -- reading ------------------------------------------------------------------
 
     def view_rows(self, query: ViewQuery) -> np.ndarray:
         """The ids of the rows matching query, in its sort order."""
-        if query.sort not in SORTS:
-            raise ValueError(f"unknown sort {query.sort!r}; expected one of {SORTS}")
-        mask = self._query_mask(query)
-        if (
-            query.sort == "text"
-            and "text" not in self._orders
-            and mask is not None
-            and np.count_nonzero(mask) <= SUBSET_TEXT_SORT_MAX
-        ):
-            return self._text_order(np.flatnonzero(mask))
-        order = self._order(query.sort)
-        return order if mask is None else order[mask[order]]
+        return self._finder.view_rows(query)
 
     def filter_counts(self, query: ViewQuery) -> dict[str, int]:
         """For "all" and each flag, how many rows match query with it added."""
-        mask = self._query_mask(query)
-        counts = {"all": self.n_rows if mask is None else int(np.count_nonzero(mask))}
-        for flag in FLAGS:
-            flag_mask = self._flag_mask(flag)
-            both = flag_mask if mask is None else flag_mask & mask
-            counts[flag] = int(np.count_nonzero(both))
-        return counts
+        return self._finder.filter_counts(query)
+
+    def warm_up(self) -> None:
+        """Prepare text search and the text order, so the first use is quick."""
+        self._finder.warm_up()
+
+    def label_mask(self, column: str, name: str) -> np.ndarray:
+        """Whether each row's given, suggested or final label (column) is name."""
+        codes = {
+            "given": self._given,
+            "suggested": self._suggested,
+            "final": self._final,
+        }[column]
+        return codes == self._code_of.get(name, _UNKNOWN_LABEL)
+
+    def score(self, name: str) -> np.ndarray:
+        """Every row's confidence, label_quality or outlier_score (NaN: none)."""
+        scores: np.ndarray = {
+            "confidence": self._confidence,
+            "label_quality": self._quality,
+            "outlier_score": self._outlier_score,
+        }[name]
+        return scores
 
     def frame(self, rows: np.ndarray) -> pl.DataFrame:
         """The STATE_COLUMNS of the given rows, in that order."""
@@ -293,17 +271,8 @@ class RowState:
             suggestion=self._name(self._suggested[row]),
             confidence=None if np.isnan(confidence) else confidence,
             top_labels=top,
-            flags=frozenset(flag for flag in FLAGS if self._flag_mask(flag, rows=row)),
+            flags=frozenset(flag for flag in FLAGS if self.flag_mask(flag, rows=row)),
         )
-
-    def warm_up(self) -> None:
-        """Prepare text search and the text order, so the first use is quick.
-
-        Meant for a background thread: both are polars work that releases the
-        GIL, about 0.2 s and 0.6 s for 1M rows here.
-        """
-        self._lowercase_texts()
-        self._order("text")
 
     # -- changing ---------------------------------------------------------------
 
@@ -396,33 +365,7 @@ class RowState:
         changes["after_tags"] = self._tag_bits[rows] if tags is None else tags
         return changes
 
-    def _query_mask(self, query: ViewQuery) -> np.ndarray | None:
-        masks: list[np.ndarray] = []
-        for flag in query.flags:
-            if flag not in FLAGS:
-                raise ValueError(f"unknown flag {flag!r}; expected one of {FLAGS}")
-            masks.append(self._flag_mask(flag))
-        for codes, name in (
-            (self._given, query.given_label),
-            (self._suggested, query.suggested_label),
-            (self._final, query.final_label),
-        ):
-            if name is not None:
-                masks.append(codes == self._code_of.get(name, _UNKNOWN_LABEL))
-        if query.search:
-            masks.append(self._search_mask(query.search.lower()))
-        if query.min_confidence is not None:
-            masks.append(self._confidence >= query.min_confidence)
-        if query.max_confidence is not None:
-            masks.append(self._confidence <= query.max_confidence)
-        if not masks:
-            return None
-        mask = masks[0].copy()
-        for other in masks[1:]:
-            mask &= other
-        return mask
-
-    def _flag_mask(self, flag: str, *, rows: int | slice = slice(None)) -> np.ndarray:
+    def flag_mask(self, flag: str, *, rows: int | slice = slice(None)) -> np.ndarray:
         """Whether each row (or the one row given) has the flag."""
         return np.asarray(self._flag_values(flag, rows), dtype=bool)
 
@@ -449,76 +392,6 @@ class RowState:
         if flag == "unresolved":
             return self._action[rows] == _NONE
         raise ValueError(f"unknown flag {flag!r}; expected one of {FLAGS}")
-
-    def _order(self, sort: str) -> np.ndarray:
-        """Every row id in sort order, computed once per sort."""
-        # One lock per sort: the text order being built in the background must
-        # not hold up a view sorted by anything else.
-        with self._order_locks[sort]:
-            cached = self._orders.get(sort)
-            if cached is None:
-                cached = self._orders[sort] = self._compute_order(sort)
-            return cached
-
-    def _compute_order(self, sort: str) -> np.ndarray:
-        if sort == "row":
-            order = np.arange(self.n_rows, dtype=np.int64)
-        elif sort == "text":
-            order = self._text_order(np.arange(self.n_rows, dtype=np.int64))
-        else:
-            scores = {
-                "confidence": self._confidence,
-                "-confidence": self._confidence,
-                "label_quality": self._quality,
-                "outlier_score": self._outlier_score,
-            }[sort]
-            order = _score_order(scores, descending=sort.startswith("-"))
-        order.setflags(write=False)
-        return order
-
-    def _text_order(self, rows: np.ndarray) -> np.ndarray:
-        """The given rows (ascending) sorted by text; ties keep row order."""
-        # Sorting on (text, row) is the stable sort, and over twice as fast in
-        # polars as a sort on text that maintains order.
-        return (
-            pl.DataFrame({"row": rows, "text": self.texts.gather(rows)})
-            .sort(["text", "row"])
-            .get_column("row")
-            .to_numpy()
-            .astype(np.int64)
-        )
-
-    def _search_mask(self, needle: str) -> np.ndarray:
-        """Rows whose lowercased text contains needle (itself lowercase).
-
-        The last answer is kept: a view and its filter counts ask the same
-        question, and while a person types, each longer needle can only match
-        rows the shorter one matched, so only those are searched.
-        """
-        last = self._last_search
-        if last is not None and last[0] == needle:
-            return last[1]
-        texts = self._lowercase_texts()
-        candidates = None
-        if last is not None and last[0] in needle:
-            candidates = np.flatnonzero(last[1])
-            if len(candidates) > NARROW_SEARCH_MAX_SHARE * self.n_rows:
-                candidates = None
-        if candidates is not None:
-            found = np.zeros(self.n_rows, dtype=bool)
-            hits = texts.gather(candidates).str.contains(needle, literal=True)
-            found[candidates[hits.to_numpy()]] = True
-        else:
-            found = texts.str.contains(needle, literal=True).to_numpy()
-        found.setflags(write=False)
-        self._last_search = (needle, found)
-        return found
-
-    def _lowercase_texts(self) -> pl.Series:
-        with self._lower_lock:
-            if self._lower_texts is None:
-                self._lower_texts = self.texts.str.to_lowercase()
-            return self._lower_texts
 
     def _check_rows(self, rows: tuple[int, ...]) -> np.ndarray:
         array = np.unique(np.asarray(rows, dtype=np.int64))
@@ -561,25 +434,6 @@ def _check_tag(tag: str | None) -> str:
     if TAG_SEPARATOR in name:
         raise UserError(f"a tag cannot contain {TAG_SEPARATOR!r}")
     return name
-
-
-def _score_order(scores: np.ndarray, *, descending: bool) -> np.ndarray:
-    """Row ids by score; ties keep row order and NaN (no score) comes last.
-
-    Each score becomes an unsigned key that sorts like the float, and the row id
-    fills the low 32 bits, so one plain sort of uint64 values is a stable sort:
-    about twice as fast as numpy's stable argsort of the floats.
-    """
-    bits = np.ascontiguousarray(scores, dtype=np.float32).view(np.uint32)
-    sign = np.uint32(1 << 31)
-    keys = np.where(bits & sign, ~bits, bits | sign)
-    if descending:
-        keys = ~keys
-    keys[np.isnan(scores)] = np.iinfo(np.uint32).max
-    combined = keys.astype(np.uint64) << np.uint64(32)
-    combined |= np.arange(len(scores), dtype=np.uint64)
-    combined.sort()
-    return (combined & np.uint64(0xFFFFFFFF)).astype(np.int64)
 
 
 def _float_series(values: np.ndarray) -> pl.Series:
