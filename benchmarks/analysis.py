@@ -10,9 +10,10 @@ scores its output against banking_tutorial_truth.csv and prints:
   the recall and precision of is_label_issue on them;
 - expected calibration error of the confidence on unlabeled rows;
 - the same wall time and memory for a 100,000-row file made from the same texts
-  with about 10% of rows labeled.
+  with about 10% of rows labeled;
+- with --million, the same for 1,000,000 such rows (minutes; not by default).
 
-Usage: python benchmarks/analysis.py [--data-dir DIR] [--runs N]
+Usage: python benchmarks/analysis.py [--data-dir DIR] [--runs N] [--million]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ CALIBRATION_BINS = 10
 
 # The large data set: rows, and the share of them that keep a label.
 LARGE_ROWS = 100_000
+MILLION_ROWS = 1_000_000
 LARGE_LABELED_SHARE = 0.10
 
 # Shares of the most confident unlabeled suggestions whose accuracy is shown.
@@ -131,19 +133,21 @@ def score(analysis: pl.DataFrame, truth: pl.DataFrame) -> dict[str, float]:
     return figures
 
 
-def make_large(truth: pl.DataFrame, path: Path, *, seed: int = 0) -> None:
-    """LARGE_ROWS rows drawn from the banking texts, about 10% labeled.
+def make_large(
+    truth: pl.DataFrame, path: Path, *, rows: int = LARGE_ROWS, seed: int = 0
+) -> None:
+    """`rows` rows drawn from the banking texts, about 10% labeled.
 
     Each text gets a random number from 1 to 999 appended, so that most rows
     are not exact copies of one another (as most rows of real data are not).
     """
     rng = np.random.default_rng(seed)
-    picks = rng.integers(0, truth.height, LARGE_ROWS)
+    picks = rng.integers(0, truth.height, rows)
     texts = truth["text"].to_numpy()[picks]
-    suffixes = rng.integers(1, 1000, LARGE_ROWS).astype(str)
+    suffixes = rng.integers(1, 1000, rows).astype(str)
     texts = np.char.add(np.char.add(texts.astype(str), " #"), suffixes)
     labels = truth["true_label"].to_numpy()[picks].astype(object)
-    labels[rng.random(LARGE_ROWS) >= LARGE_LABELED_SHARE] = None
+    labels[rng.random(rows) >= LARGE_LABELED_SHARE] = None
     pl.DataFrame(
         {"text": texts, "label": pl.Series(labels.tolist(), dtype=pl.String)}
     ).write_csv(path)
@@ -155,12 +159,21 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--runs", type=int, default=RUNS)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument(
+        "--million", action="store_true", help="also time 1,000,000 rows"
+    )
+    parser.add_argument(
+        "--only-million", action="store_true", help="time 1,000,000 rows only"
+    )
     args = parser.parse_args()
 
     data = args.data_dir / "banking_tutorial.csv"
     truth = pl.read_csv(args.data_dir / "banking_tutorial_truth.csv")
     labeltui = [sys.executable, "-m", "labeltui", "analyze"]
     with tempfile.TemporaryDirectory() as folder:
+        if args.only_million:
+            run_large(truth, Path(folder), MILLION_ROWS, labeltui, args.runs)
+            return
         out = Path(folder) / "analysis.parquet"
         seconds, peak = measure([*labeltui, str(data), "-o", str(out)], args.runs)
         print(f"banking_tutorial.csv ({truth.height} rows)")
@@ -173,19 +186,28 @@ def main() -> None:
 
         if args.skip_large:
             return
-        large = Path(folder) / "large.csv"
-        started = time.perf_counter()
-        make_large(truth, large)
-        print(
-            f"\n{LARGE_ROWS} rows, {LARGE_LABELED_SHARE:.0%} labeled "
-            f"(made in {time.perf_counter() - started:.1f} s)"
-        )
-        out = Path(folder) / "large.parquet"
-        seconds, peak = measure([*labeltui, str(large), "-o", str(out)], args.runs)
-        print(
-            f"  labeltui analyze, whole process: {seconds:.2f} s (median of "
-            f"{args.runs}), peak memory {peak:.0f} MB"
-        )
+        run_large(truth, Path(folder), LARGE_ROWS, labeltui, args.runs)
+        if args.million:
+            run_large(truth, Path(folder), MILLION_ROWS, labeltui, args.runs)
+
+
+def run_large(
+    truth: pl.DataFrame, folder: Path, rows: int, labeltui: list[str], runs: int
+) -> None:
+    """Make a `rows`-row file and print the analyze run's time and memory."""
+    large = folder / f"large-{rows}.csv"
+    started = time.perf_counter()
+    make_large(truth, large, rows=rows)
+    print(
+        f"\n{rows} rows, {LARGE_LABELED_SHARE:.0%} labeled "
+        f"(made in {time.perf_counter() - started:.1f} s)"
+    )
+    out = folder / f"large-{rows}.parquet"
+    seconds, peak = measure([*labeltui, str(large), "-o", str(out)], runs)
+    print(
+        f"  labeltui analyze, whole process: {seconds:.2f} s (median of "
+        f"{runs}), peak memory {peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":
