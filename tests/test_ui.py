@@ -24,7 +24,13 @@ from labeltui.ui.app import LabelApp
 from labeltui.ui.dialogs import LabelPicker
 from labeltui.ui.help import HelpScreen
 from labeltui.ui.main_screen import MainScreen
-from labeltui.ui.table import RowTable
+from labeltui.ui.table import (
+    MIN_LABEL_WIDTH,
+    TEXT_FIRST_WIDTH,
+    RowTable,
+    layout_columns,
+    wanted_label_width,
+)
 
 SIZE = (120, 40)
 
@@ -392,3 +398,24 @@ async def test_the_header_is_one_line_at_any_width(
         assert part in header
     for part in dropped:
         assert part not in header
+
+
+@pytest.mark.parametrize("width", [78, 118, 169, 198])
+def test_label_columns_grow_with_the_width_and_the_labels(width: int) -> None:
+    # Banking77-like: 90% of the labels fit in 27 cells, one is far longer.
+    labels = [f"intent_{n:013}" for n in range(18)] + ["z" * 27, "y" * 48]
+    wanted = wanted_label_width(labels)
+    columns = {c.key: c.width for c in layout_columns(width, label_width=wanted)}
+    used = sum(columns.values()) + len(columns) - 1
+
+    assert wanted == 27
+    assert used == width  # every cell used, nothing pushed off the edge
+    assert columns["given_label"] == columns["suggested_label"]
+    if width < 100:
+        assert columns["given_label"] == MIN_LABEL_WIDTH
+    elif width < 150:
+        assert MIN_LABEL_WIDTH < columns["given_label"] < wanted
+        assert columns["text"] >= TEXT_FIRST_WIDTH
+    else:
+        assert columns["given_label"] == wanted
+        assert columns["text"] > wanted

@@ -52,3 +52,12 @@ def test_label_picker(snap_compare: SnapCompare, workspace: Workspace) -> None:
     assert snap_compare(
         app_for(workspace), press=["l", "c", "a", "r"], terminal_size=(120, 40)
     )
+
+
+def test_main_screen_160_with_sidebar(
+    snap_compare: SnapCompare, workspace: Workspace
+) -> None:
+    workspace.set_analysis(fixed_analysis(workspace))
+    assert snap_compare(
+        app_for(workspace), press=["q", "w", "n"], terminal_size=(160, 40)
+    )

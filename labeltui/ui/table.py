@@ -9,7 +9,7 @@ lines that changed, unless the window has to scroll.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -28,18 +28,35 @@ from labeltui.ui.safe_text import visible
 if TYPE_CHECKING:
     from labeltui.core.workspace import View
 
-# Column layouts from the widest to the narrowest, as (label column width, tags
-# column width or 0 for none): most banking77 intents fit in 22 cells, and 11
-# keeps the text column readable in an 80-column terminal.
-LAYOUTS = ((22, 12), (16, 10), (16, 0), (11, 0))
+# Label columns (given, suggested, final) are never narrower than this, so an
+# 80-column terminal still shows the start of every label.
+MIN_LABEL_WIDTH = 11
 
-# The widest layout whose text column gets at least this many cells is used:
-# the text is what a person reads first.
-COMFORTABLE_TEXT_WIDTH = 40
+# Nor wider than this: a few very long labels must not squeeze the text.
+MAX_LABEL_WIDTH = 30
+
+# The label columns are made wide enough for this share of the labels; the
+# rest are cut with an ellipsis (Banking77: 27 cells fit 90% of its 77 intents,
+# its longest is 48).
+LABEL_SHARE = 0.9
+
+# The text keeps at least this many cells before label columns grow past
+# MIN_LABEL_WIDTH: the text is what a person reads first (the resolver below
+# shows it in full).
+TEXT_FIRST_WIDTH = 34
+
+# The tags column appears when the text still gets this many cells with it.
+TAGS_TEXT_WIDTH = 50
+
+# Width of the tags column when shown.
+TAGS_WIDTH = 12
 
 # The text column never gets narrower than this, even when that pushes the last
 # columns off the edge.
 MIN_TEXT_WIDTH = 16
+
+# The final column shows "= " or "→ " before the label.
+FINAL_PREFIX_WIDTH = 2
 
 # Rows are fetched from the view in blocks of this many screenfuls around the
 # visible part, so that moving line by line or page by page fetches once every
@@ -77,26 +94,51 @@ class Column:
     right: bool = False
 
 
-def layout_columns(width: int) -> tuple[Column, ...]:
-    """Choose the columns and their widths for a table of this width."""
-    for label, tags in LAYOUTS:
-        columns = [
-            Column("row", "row", 7, right=True),
-            Column("text", "text", 0),
-            Column("given_label", "given", label),
-            Column("suggested_label", "suggested", label),
-            Column("suggested_confidence", "conf", 4, right=True),
-            Column("marks", "LODAR", 5),
-            Column("final", "final", label + 2),
-        ]
-        if tags:
-            columns.append(Column("tags", "tags", tags))
-        fixed = sum(c.width for c in columns) + len(columns)  # a space between
-        if width - fixed >= COMFORTABLE_TEXT_WIDTH:
-            break
-    text_width = max(MIN_TEXT_WIDTH, width - fixed)
+def wanted_label_width(labels: Iterable[str]) -> int:
+    """How wide label columns should be to show LABEL_SHARE of these labels."""
+    lengths = sorted(cell_len(visible(label)) for label in labels)
+    if not lengths:
+        return MIN_LABEL_WIDTH
+    wanted = lengths[min(len(lengths) - 1, int(LABEL_SHARE * len(lengths)))]
+    return max(MIN_LABEL_WIDTH, min(MAX_LABEL_WIDTH, wanted))
+
+
+def layout_columns(
+    width: int, *, label_width: int = MIN_LABEL_WIDTH, row_width: int = 7
+) -> tuple[Column, ...]:
+    """Choose the columns and their widths for a table of this width.
+
+    The text keeps TEXT_FIRST_WIDTH cells; the label columns then grow towards
+    label_width, and whatever is left goes to the text (and the tags column,
+    when the text stays wide enough with it).
+
+    Args:
+        width: The table's width in cells.
+        label_width: The width label columns should have when there is room.
+        row_width: Cells for the row id.
+    """
+    columns = [
+        Column("row", "row", row_width, right=True),
+        Column("text", "text", 0),
+        Column("given_label", "given", 0),
+        Column("suggested_label", "suggested", 0),
+        Column("suggested_confidence", "conf", 4, right=True),
+        Column("marks", "LODAR", 5),
+        Column("final", "final", FINAL_PREFIX_WIDTH),
+    ]
+    fixed = sum(c.width for c in columns) + len(columns) - 1  # a space between
+    labels = 3  # given, suggested and final
+    room = width - fixed - TEXT_FIRST_WIDTH
+    label = max(MIN_LABEL_WIDTH, min(label_width, room // labels))
+    text = max(MIN_TEXT_WIDTH, width - fixed - labels * label)
+    if text - TAGS_WIDTH - 1 >= TAGS_TEXT_WIDTH:
+        columns.append(Column("tags", "tags", TAGS_WIDTH))
+        text -= TAGS_WIDTH + 1
+
+    widths = {"text": text, "given_label": label, "suggested_label": label}
+    widths["final"] = label + FINAL_PREFIX_WIDTH
     return tuple(
-        Column(c.key, c.title, text_width) if c.key == "text" else c for c in columns
+        Column(c.key, c.title, widths.get(c.key, c.width), c.right) for c in columns
     )
 
 
@@ -219,6 +261,8 @@ class RowTable(Widget, can_focus=True):
         self._block_rows: list[dict[str, Any]] | None = None
         self._lines: dict[tuple[int, bool], Strip] = {}
         self._columns_width = -1
+        self._label_width = MIN_LABEL_WIDTH
+        self._row_width = len("row")
         self._columns: tuple[Column, ...] = ()
         self._styles: dict[str, Style] = {}
         self._base_style = Style()
@@ -243,6 +287,15 @@ class RowTable(Widget, can_focus=True):
         if self.view is None or not 0 <= position < self.view.height:
             return None
         return int(self.view.row_ids[position])
+
+    def fit_labels(self, labels: Iterable[str], *, n_rows: int) -> None:
+        """Size the label columns for these labels and the row ids for n_rows."""
+        label_width = wanted_label_width(labels)
+        row_width = max(len("row"), len(str(max(n_rows - 1, 0))))
+        if (label_width, row_width) != (self._label_width, self._row_width):
+            self._label_width, self._row_width = label_width, row_width
+            self._columns_width = -1  # lay the columns out again
+            self.refresh()
 
     def set_view(
         self, view: View, *, row_id: int | None = None, position: int | None = None
@@ -454,7 +507,9 @@ class RowTable(Widget, can_focus=True):
 
     def _columns_for(self, width: int) -> tuple[Column, ...]:
         if width != self._columns_width:
-            self._columns = layout_columns(width)
+            self._columns = layout_columns(
+                width, label_width=self._label_width, row_width=self._row_width
+            )
             self._columns_width = width
             self._lines.clear()
         return self._columns
