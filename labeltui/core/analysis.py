@@ -456,7 +456,7 @@ class _ModelStackLoader(threading.Thread):
 
 # Progress of a sub-step is passed on once it has moved by at least this share
 # of the whole run: often enough for a progress bar, few enough calls.
-_PROGRESS_STEP = 0.005
+_PROGRESS_STEP = 0.002
 
 
 class _Span:
