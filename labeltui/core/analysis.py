@@ -327,6 +327,10 @@ def _analyze(
         )
     except NeighboursCancelled as cancelled:
         raise AnalysisCancelled from cancelled
+    # Only the embedding is needed from here on: let the TF-IDF matrix go (over
+    # a gigabyte on a million rows) before the model is trained.
+    embedding = features.embedding
+    del features
 
     classes = tuple(sorted(labels.drop_nulls().unique().to_list()))
     class_of = {name: i for i, name in enumerate(classes)}
@@ -341,7 +345,7 @@ def _analyze(
     top_classes = np.zeros((n_rows, 0), dtype=np.int32)
     top_probabilities = np.zeros((n_rows, 0), dtype=np.float32)
     cv_accuracy = None
-    has_words = features.embedding.shape[1] > 0
+    has_words = embedding.shape[1] > 0
     if not has_words:
         notes.append("no row has any text to learn from: no suggestions")
     if has_words and _can_train(y, len(classes)):
@@ -354,7 +358,7 @@ def _analyze(
 
         try:
             model = fit_and_predict(
-                features.embedding,
+                embedding,
                 y,
                 len(classes),
                 top_k=min(TOP_K, len(classes)),

@@ -66,6 +66,10 @@ CHOLESKY_RIDGE = 1e-10
 # tenths of a second of work at most.
 WORDS_PER_CHECK = 20_000
 
+# Rows whose character n-grams are counted in one sparse product, so the cancel
+# event is checked and progress moves about every half second on large data.
+PRODUCT_BLOCK_ROWS = 50_000
+
 # Rows projected on the singular directions at once, so the cancel event is
 # checked and progress reported every fraction of a second on large data.
 PROJECT_BLOCK_ROWS = 10_000
@@ -281,9 +285,24 @@ def _character_tfidf(texts: list[str], steps: _Steps) -> sp.csr_matrix:
         (np.ones(len(indices), dtype=np.float32), indices, indptr),
         shape=(len(vocabulary), len(grams)),
     )
-    counts = sp.csr_matrix(row_words @ word_grams)
+    # Multiplied a block of rows at a time, so the cancel event is checked and
+    # progress moves during the longest product of the step.
+    blocks = []
+    n_rows = row_words.shape[0]
+    span = (_CHARACTERS_DONE - _CHARACTER_NGRAMS_DONE) / 2
+    for start in range(0, n_rows, PRODUCT_BLOCK_ROWS):
+        steps(
+            "counting character n-grams",
+            _CHARACTER_NGRAMS_DONE + span * start / n_rows,
+        )
+        block = sp.csr_matrix(
+            row_words[start : start + PRODUCT_BLOCK_ROWS] @ word_grams
+        )
+        block.sum_duplicates()
+        blocks.append(block)
     del row_words, word_grams
-    counts.sum_duplicates()
+    counts = sp.vstack(blocks, format="csr") if len(blocks) > 1 else blocks[0]
+    del blocks
     return _weigh(
         counts,
         steps,
