@@ -8,7 +8,8 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from textual.widgets import OptionList
+from textual import events
+from textual.widgets import Input, OptionList
 from ui_support import (
     ESCAPE_TEXT,
     LABELS,
@@ -419,3 +420,25 @@ def test_label_columns_grow_with_the_width_and_the_labels(width: int) -> None:
     else:
         assert columns["given_label"] == wanted
         assert columns["text"] > wanted
+
+
+async def test_keys_typed_right_after_slash_reach_the_search_box(
+    workspace: Workspace,
+) -> None:
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", "c", "a", "r", "d")
+        assert app.query_one("#search", Input).value == "card"
+
+        # A paste or a fast burst: every key is queued before any is handled.
+        await pilot.press("escape", "escape")
+        app.query_one("#search", Input).value = ""
+        await pilot.press("home")
+        characters = {"slash": "/", "enter": "\r"}
+        for key in ("slash", "t", "o", "p", "slash", "u", "p", "enter"):
+            app.post_message(events.Key(key, characters.get(key, key)))
+        await app.workers.wait_for_complete()
+        for _ in range(5):
+            await pilot.pause()
+        assert main_screen(app).query_state.search == "top/up"
+        assert table(app).has_focus

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -98,7 +98,9 @@ class MainScreen(Screen[None]):
         Binding("l", "pick_label", "Label", tooltip="pick any label by typing"),
         Binding("u", "undo", "Undo"),
         Binding("ctrl+r", "redo", "Redo", show=False),
-        Binding("slash", "search", "Search", tooltip="search the text"),
+        # Priority: the app runs it as it reads the key, before the keys that
+        # follow are routed, so a burst ("/card", a paste) lands in the box.
+        Binding("slash", "search", "Search", tooltip="search the text", priority=True),
         Binding("f", "focus_filters", "Filters"),
         Binding("s", "sort", "Sort"),
         Binding("x", "export", "Export"),
@@ -386,6 +388,11 @@ class MainScreen(Screen[None]):
     def action_search(self) -> None:
         """Open the search box; typing filters the view."""
         search = self.query_one("#search", Input)
+        if self.focused is search:
+            # The binding has priority over the box, but a "/" typed in it is
+            # text: queue it behind the keys the box has still to handle.
+            search.post_message(events.Key("slash", "/"))
+            return
         search.display = True
         self.set_focus(search)
 
