@@ -82,7 +82,9 @@ class ExportRunner(Widget):
         path = self._path
         if event.state == WorkerState.SUCCESS:
             self._path = None
-            self.post_message(self.Exported(path, worker.result))
+            rows = worker.result
+            assert isinstance(rows, int)
+            self.post_message(self.Exported(path, rows))
         elif event.state in (WorkerState.ERROR, WorkerState.CANCELLED):
             self._path = None
             error = worker.error

@@ -149,6 +149,7 @@ class ModelBar(Horizontal):
         if worker.group != "model":
             return
         if event.state == WorkerState.SUCCESS:
+            assert worker.result is not None
             result, cancel, store_error = worker.result
             if cancel is not self._cancel:
                 return  # stopped, or a newer run replaced this one
