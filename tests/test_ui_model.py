@@ -4,6 +4,7 @@ model worker, retraining, sorts by the model's scores."""
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ui_support import (
     write_csv,
 )
 
+from labeltui.core.analysis import AnalysisResult
+from labeltui.core.errors import UserError
 from labeltui.core.workspace import Workspace
 from labeltui.ui.app import LabelApp
 from labeltui.ui.main_screen import MainScreen
@@ -220,3 +223,23 @@ async def test_the_label_picker_lists_the_likeliest_labels_first(
     likeliest = [label for label, _ in analysed.row_detail(2).top_labels]
     assert listed[: len(likeliest)] == likeliest
     assert analysed.row_detail(2).final_label == likeliest[0]
+
+
+async def test_the_result_is_stored_off_the_ui_thread(workspace: Workspace) -> None:
+    stored_in: list[threading.Thread] = []
+
+    def store(result: AnalysisResult) -> None:
+        stored_in.append(threading.current_thread())
+        raise UserError("disk full")
+
+    app = LabelApp(workspace, run_model=False)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        app.query_one(ModelBar).start(
+            workspace.dataset.texts, workspace.training_labels(), store=store
+        )
+        await app.workers.wait_for_complete()
+        assert await shown_notice(pilot, app, "shown but not saved: disk full")
+        assert "model ready" in screen_text(app)
+
+    assert stored_in and stored_in[0] is not threading.main_thread()
+    assert workspace.analysis is not None  # in use, though not saved
