@@ -442,3 +442,26 @@ async def test_keys_typed_right_after_slash_reach_the_search_box(
             await pilot.pause()
         assert main_screen(app).query_state.search == "top/up"
         assert table(app).has_focus
+
+
+async def test_a_ten_megabyte_cell_is_cut_in_the_table_and_resolver(
+    tmp_path: Path,
+) -> None:
+    huge = "word " * 2_000_000
+    path = write_csv(tmp_path / "huge.csv", [(huge, ""), *ticket_rows(12)])
+
+    with Workspace.open(path) as opened:
+        app = LabelApp(opened, run_model=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            shown = screen_text(app)
+
+            assert "word word word" in shown
+            assert re.search(
+                r"row 0 {2}· {2}1 of 13 in view {2}· {2}[\d,]+ more char", shown
+            )
+            assert "given: - (unlabeled)" in shown  # the text left room for it
+
+            await pilot.press("down", "up")
+            await pilot.pause()
+            assert app.is_running

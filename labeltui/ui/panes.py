@@ -191,6 +191,15 @@ def _joined_length(parts: Iterable[Text]) -> int:
     )
 
 
+# The resolver shows at most this many characters of a row's text: wrapping a
+# 10 MB cell took seconds per cursor move.
+RESOLVER_TEXT_CHARS = 5_000
+
+# Lines of the resolver that are not the text: the row line, the given label
+# and suggestion, and up to three lines of likeliest labels. The text gets the
+# rest, so a long text never pushes the labels out of sight.
+RESOLVER_OTHER_LINES = 5
+
 # Flags worth listing in the resolver, as the sidebar names them.
 FINDINGS = frozenset({"label_issue", "outlier", "near_duplicate", "ambiguous"})
 
@@ -228,8 +237,15 @@ class Resolver(Static):
         body = Text()
         body.append(f"row {row_id}", style="bold")
         body.append(f"  ·  {position + 1:,} of {view_height:,} in view", style="dim")
+        shown, hidden = _clip(
+            detail.text, width, self.content_size.height - RESOLVER_OTHER_LINES
+        )
+        if hidden:
+            body.append(f"  ·  {hidden:,} more characters", style="dim")
         body.append(f"  ·  {_outcome(detail)}\n")
-        body.append_text(plain(detail.text, keep_newlines=True))
+        body.append_text(plain(shown, keep_newlines=True))
+        if hidden:
+            body.append("…", style="dim")
         body.append("\ngiven: ")
         if detail.given_label is None:
             body.append("- (unlabeled)", style="dim")
@@ -249,6 +265,26 @@ class Resolver(Static):
         body.append_text(_top_labels(detail.top_labels, width))
         # The pane has a fixed height, so new content never changes the layout.
         self.update(body, layout=False)
+
+
+def _clip(text: str, width: int, lines: int) -> tuple[str, int]:
+    """The start of text that fits in about `lines` lines, and how much is left.
+
+    Before the first layout the pane has no size; then only the hard cap holds.
+    """
+    limit = RESOLVER_TEXT_CHARS
+    if width > 0 and lines > 0:
+        limit = min(limit, width * lines)
+    shown = text[:limit]
+    if lines > 0:
+        cut = -1
+        for _ in range(lines):
+            cut = shown.find("\n", cut + 1)
+            if cut < 0:
+                break
+        if cut >= 0:
+            shown = shown[:cut]
+    return shown, len(text) - len(shown)
 
 
 def _outcome(detail: Any) -> str:

@@ -28,6 +28,10 @@ from labeltui.ui.safe_text import visible
 if TYPE_CHECKING:
     from labeltui.core.workspace import View
 
+# A cell shows one line of the text: cleaning more characters than any terminal
+# is wide only costs time (a 10 MB cell took seconds per redraw).
+TEXT_CELL_CHARS = 1_000
+
 # Label columns (given, suggested, final) are never narrower than this, so an
 # 80-column terminal still shows the start of every label.
 MIN_LABEL_WIDTH = 11
@@ -162,7 +166,7 @@ def cell_text(row: dict[str, Any], key: str) -> str:
     if key == "row":
         return str(row["row"])
     if key == "text":
-        return visible(row["text"])
+        return visible(row["text"][:TEXT_CELL_CHARS])
     if key == "given_label":
         return visible(row["given_label"]) if row["given_label"] is not None else "-"
     if key == "suggested_label":
