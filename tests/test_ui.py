@@ -14,6 +14,8 @@ from ui_support import (
     ESCAPE_TEXT,
     LABELS,
     MARKUP_TEXT,
+    SIZE,
+    main_screen,
     screen_text,
     shown_notice,
     ticket_rows,
@@ -33,8 +35,6 @@ from labeltui.ui.table import (
     wanted_label_width,
 )
 
-SIZE = (120, 40)
-
 
 @pytest.fixture
 def data_path(tmp_path: Path) -> Path:
@@ -49,12 +49,6 @@ def workspace(data_path: Path) -> Iterator[Workspace]:
 
 def table(app: LabelApp) -> RowTable:
     return app.query_one(RowTable)
-
-
-def main_screen(app: LabelApp) -> MainScreen:
-    screen = app.screen_stack[0]
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 async def test_table_and_header_show_the_data(workspace: Workspace) -> None:

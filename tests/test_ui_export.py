@@ -8,27 +8,25 @@ from pathlib import Path
 import polars as pl
 import pytest
 from textual.worker import WorkerFailed
-from ui_support import fixed_analysis, shown_notice, ticket_rows, write_csv
+from ui_support import (
+    SIZE,
+    fixed_analysis,
+    main_screen,
+    shown_notice,
+    ticket_rows,
+    write_csv,
+)
 
 from labeltui.core.workspace import Workspace
 from labeltui.ui.app import LabelApp
 from labeltui.ui.dialogs import ExportRequest
-from labeltui.ui.main_screen import MainScreen
 from labeltui.ui.model_bar import ModelBar
-
-SIZE = (120, 40)
 
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     with Workspace.open(write_csv(tmp_path / "tickets.csv", ticket_rows())) as opened:
         yield opened
-
-
-def main_screen(app: LabelApp) -> MainScreen:
-    screen = app.screen_stack[0]
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 async def test_export_runs_in_a_worker_and_says_where_it_wrote(

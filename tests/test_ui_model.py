@@ -13,7 +13,9 @@ import pytest
 from textual.widgets import OptionList
 from ui_support import (
     LABELS,
+    SIZE,
     fixed_analysis,
+    main_screen,
     screen_text,
     shown_notice,
     ticket_rows,
@@ -24,11 +26,8 @@ from labeltui.core.analysis import AnalysisResult
 from labeltui.core.errors import UserError
 from labeltui.core.workspace import Workspace
 from labeltui.ui.app import LabelApp
-from labeltui.ui.main_screen import MainScreen
 from labeltui.ui.model_bar import ModelBar
 from labeltui.ui.table import RowTable
-
-SIZE = (120, 40)
 
 
 @pytest.fixture
@@ -46,12 +45,6 @@ def workspace(data_path: Path) -> Iterator[Workspace]:
 def analysed(workspace: Workspace) -> Workspace:
     workspace.set_analysis(fixed_analysis(workspace))
     return workspace
-
-
-def main_screen(app: LabelApp) -> MainScreen:
-    screen = app.screen_stack[0]
-    assert isinstance(screen, MainScreen)
-    return screen
 
 
 async def test_resolver_lists_the_likeliest_labels_of_the_analysis(

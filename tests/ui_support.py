@@ -12,8 +12,13 @@ from textual.app import App
 
 from labeltui.core.analysis import AnalysisResult, input_key
 from labeltui.core.workspace import Workspace
+from labeltui.ui.app import LabelApp
+from labeltui.ui.main_screen import MainScreen
 
 # A row whose text looks like Textual/rich markup: it must show as typed.
+# The terminal size of the Pilot tests.
+SIZE = (120, 40)
+
 MARKUP_TEXT = "[bold]not bold[/] [@click=app.quit]quit[/] [red]x[/red]"
 
 # A row whose text carries a terminal escape sequence, a carriage return, a tab
@@ -127,3 +132,10 @@ def fixed_analysis(workspace: Workspace) -> AnalysisResult:
         input_key=input_key(texts, workspace.training_labels()),
         seconds=1.0,
     )
+
+
+def main_screen(app: LabelApp) -> MainScreen:
+    """The labeling screen, under any dialog on top of it."""
+    screen = app.screen_stack[0]
+    assert isinstance(screen, MainScreen)
+    return screen
