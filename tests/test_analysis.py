@@ -7,13 +7,12 @@ stands out.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 
 import numpy as np
 import polars as pl
 import pytest
+from contracts import ANALYZE_COLUMNS
 
 from labeltui.core.analysis import (
     AnalysisCancelled,
@@ -357,18 +356,7 @@ def test_frame_has_the_design_columns_in_order(
 
     frame = result.to_frame(pl.Series(labels, dtype=pl.String))
 
-    assert frame.columns == [
-        "row",
-        "given_label",
-        "suggested_label",
-        "suggested_confidence",
-        "is_label_issue",
-        "label_quality",
-        "is_outlier",
-        "outlier_score",
-        "near_duplicate_cluster",
-        "is_ambiguous",
-    ]
+    assert frame.columns == ANALYZE_COLUMNS
     assert frame["row"].to_list() == list(range(len(labels)))
     unlabeled = frame.filter(pl.col("given_label").is_null())
     assert unlabeled["label_quality"].null_count() == unlabeled.height
@@ -386,19 +374,6 @@ def test_texts_without_any_words_give_a_note_not_a_crash() -> None:
     assert result.top_classes.shape == (12, 0)
     assert any("no row has any text" in note for note in result.notes)
     assert result.n_rows == 12
-
-
-def test_importing_the_analysis_does_not_load_the_model_stack() -> None:
-    code = (
-        "import sys, labeltui.core.analysis\n"
-        "heavy = [m for m in ('sklearn', 'cleanlab', 'scipy') if m in sys.modules]\n"
-        "print(','.join(heavy))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-
-    assert done.stdout.strip() == ""
 
 
 def test_a_class_with_one_labeled_row_is_neither_checked_nor_leaked() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+from contracts import ANALYZE_COLUMNS
 from test_analysis import make_data
 
 from labeltui.cli import main
@@ -46,18 +47,7 @@ def test_output_file_has_one_row_per_input_row(
         suffix, pl.read_ndjson
     )
     frame = reader(out)
-    assert frame.columns == [
-        "row",
-        "given_label",
-        "suggested_label",
-        "suggested_confidence",
-        "is_label_issue",
-        "label_quality",
-        "is_outlier",
-        "outlier_score",
-        "near_duplicate_cluster",
-        "is_ambiguous",
-    ]
+    assert frame.columns == ANALYZE_COLUMNS
     source = pl.read_csv(data_csv)
     assert frame.height == source.height
     assert frame["row"].to_list() == list(range(source.height))
