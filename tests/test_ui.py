@@ -27,10 +27,10 @@ from labeltui.ui.app import LabelApp
 from labeltui.ui.dialogs import LabelPicker
 from labeltui.ui.help import HelpScreen
 from labeltui.ui.main_screen import MainScreen
-from labeltui.ui.table import (
+from labeltui.ui.table import RowTable
+from labeltui.ui.table_columns import (
     MIN_LABEL_WIDTH,
     TEXT_FIRST_WIDTH,
-    RowTable,
     layout_columns,
     wanted_label_width,
 )
