@@ -208,12 +208,13 @@ class RowState:
 
     def label_mask(self, column: str, name: str) -> np.ndarray:
         """Whether each row's given, suggested or final label (column) is name."""
-        codes = {
+        codes: np.ndarray = {
             "given": self._given,
             "suggested": self._suggested,
             "final": self._final,
         }[column]
-        return codes == self._code_of.get(name, _UNKNOWN_LABEL)
+        mask: np.ndarray = codes == self._code_of.get(name, _UNKNOWN_LABEL)
+        return mask
 
     def score(self, name: str) -> np.ndarray:
         """Every row's confidence, label_quality or outlier_score (NaN: none)."""
